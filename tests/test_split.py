@@ -42,3 +42,21 @@ def test_passages_carry_page_and_footnotes():
     spanning = next(p for p in passages if "bor långt bort från kontoret" in p.text)
     assert (spanning.page, spanning.page_end) == (4, 5)
     assert all("<sup>" not in p.text for p in passages)
+
+
+def test_a_paragraph_break_ends_a_sentence():
+    assert len(sentence_spans("Rubrik utan punkt\n\nEn mening här.")) == 2
+
+
+def test_text_without_sentence_ends_is_cut_into_bounded_passages(tmp_path):
+    from scan.parse import read_document
+
+    rows = " ".join(f"{i} Kommun{i} län {i * 7} -{i},5" for i in range(400))  # a table: no full stops
+    path = tmp_path / "tabell.txt"
+    path.write_text(rows, encoding="utf-8")
+    doc = read_document(path)
+    passages = split_document(doc, SplitSettings(max_chars=300))
+    assert len(passages) > 10
+    assert all(len(p.text) <= 300 for p in passages)
+    assert all(doc.text[p.start : p.end] == p.text for p in passages)
+    assert " ".join(p.text for p in passages) == doc.text  # nothing lost at the cuts

@@ -6,6 +6,7 @@ Sentences come from spaCy's Swedish tokenizer (`spacy.blank("sv")`, which keeps 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,17 +44,37 @@ def _blocks(doc: Document) -> Iterator[tuple[int, int, tuple[str, ...]]]:
         yield run[0].start, run[-1].end, run[0].heading
 
 
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in `text`, shifted by `offset`, whitespace trimmed."""
+def sentence_spans(text: str, offset: int = 0, max_chars: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`, shifted by `offset`, whitespace trimmed.
+
+    A paragraph break (a blank line) always ends a sentence. With `max_chars`, a longer
+    "sentence" (a table, a list without full stops) is cut at word boundaries.
+    """
     spans = []
-    for sent in sentencizer()(text).sents:
-        start, end = sent.start_char, sent.end_char
-        chunk = text[start:end]
-        lead = len(chunk) - len(chunk.lstrip())
-        trail = len(chunk) - len(chunk.rstrip())
-        if end - trail > start + lead:
-            spans.append((offset + start + lead, offset + end - trail))
-    return spans
+    for para in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, flags=re.DOTALL):
+        base = para.start()
+        for sent in sentencizer()(para.group()).sents:
+            start, end = base + sent.start_char, base + sent.end_char
+            chunk = text[start:end]
+            start += len(chunk) - len(chunk.lstrip())
+            end -= len(chunk) - len(chunk.rstrip())
+            if end > start:
+                spans.extend(_cut(text, start, end, max_chars))
+    return [(offset + a, offset + b) for a, b in spans]
+
+
+def _cut(text: str, start: int, end: int, max_chars: int | None) -> list[tuple[int, int]]:
+    pieces = []
+    while max_chars and end - start > max_chars:
+        cut = text.rfind(" ", start + 1, start + max_chars + 1)
+        if cut <= start:
+            cut = start + max_chars
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    pieces.append((start, end))
+    return pieces
 
 
 def _group(spans: list[tuple[int, int]], settings: SplitSettings) -> Iterator[tuple[int, int]]:
@@ -81,7 +102,8 @@ def split_document(doc: Document, settings: SplitSettings = SplitSettings()) -> 
 
     passages: list[Passage] = []
     for start, end, heading in _blocks(doc):
-        for p_start, p_end in _group(sentence_spans(doc.text[start:end], start), settings):
+        spans = sentence_spans(doc.text[start:end], start, settings.max_chars)
+        for p_start, p_end in _group(spans, settings):
             notes = tuple(sorted({n for off, n in doc.footnote_refs if p_start <= off <= p_end}))
             passages.append(
                 Passage(
