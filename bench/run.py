@@ -5,6 +5,7 @@ measured in the same run (the machines are shared and noisy: compare ratios, not
 
 - ingest: the shipped corpus with the default encoder, against the same pipeline with the
   `hash` encoder (parse + split + store without a model), so the ratio is the model's cost.
+- quotes: latency of `find_quotes` (k=5), against hybrid search latency.
 - search: end-to-end hybrid/dense/keyword query latency over the corpus index, against
   brute-force numpy over the same vectors; plus FAISS vs numpy at 100,000 random vectors.
 - memory: peak RSS of an ingest and of a search in fresh processes, against a process that
@@ -99,6 +100,17 @@ def main() -> None:
             lat["numpy brute force (baseline)"].append(time.perf_counter() - start)
     results["search_corpus"] = {m: percentiles(s) for m, s in lat.items()}
 
+    from scan.quotes import find_quotes
+
+    claims = [q for q in QUERIES if len(q.split()) >= 3]
+    q_lat = []
+    for _ in range(3):
+        for claim in claims:
+            start = time.perf_counter()
+            find_quotes(index, e5, claim, k=5)
+            q_lat.append(time.perf_counter() - start)
+    results["quotes_corpus"] = {"quotes": percentiles(q_lat)}
+
     import faiss
 
     rng = np.random.default_rng(0)
@@ -161,6 +173,12 @@ def render(r: dict) -> str:
             f"| {base['p50_ms']} / {base['p95_ms']} ms (encode + numpy brute force) "
             f"| {s[mode]['p50_ms'] / base['p50_ms']:.2f}× |"
         )
+    q = r["quotes_corpus"]["quotes"]
+    h = s["hybrid"]
+    lines.append(
+        f"| quotes latency, p50 / p95 | {q['p50_ms']} / {q['p95_ms']} ms | {h['p50_ms']} / {h['p95_ms']} ms (hybrid search) "
+        f"| {q['p50_ms'] / h['p50_ms']:.1f}× |"
+    )
     b = r["search_100k_vectors"]
     lines.append(
         f"| vector search alone, 100k vectors, p50 / p95 | {b['faiss flat']['p50_ms']} / {b['faiss flat']['p95_ms']} ms "

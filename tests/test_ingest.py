@@ -43,6 +43,7 @@ def test_ingest_then_search_finds_the_passage_with_its_citation(mini, tmp_path, 
     assert hits[0].doc_id == "parkering.txt" and "tjugo kronor" in hits[0].passage.text
     hit = search(index, encoder, "rekrytera undersköterskor", k=1)[0]
     assert hit.title == "Omvärldsanalys för Testby"  # from sources.toml
+    assert [c.short() for c in hit.cites] == ["SKR, Rekryteringsrapport 2020"]  # its footnote 1
     assert hit.passage.page == 4 and hit.passage.heading == ("Kompetensförsörjning",)
     assert index.document_text("analys.md")[hit.passage.start : hit.passage.end] == hit.passage.text
 

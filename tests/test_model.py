@@ -55,3 +55,27 @@ def test_shipped_query_set_quality(corpus_index, e5):
     # the figures in the README; a regression below these means something broke
     assert dense.recall_at_5 >= 0.9 and hybrid.recall_at_5 >= 0.9
     assert hybrid.mrr >= dense.mrr > keyword.mrr
+
+
+def test_quote_for_a_trust_claim_comes_from_the_trust_section_with_its_page(corpus_index, e5):
+    from scan.quotes import find_quotes
+
+    quotes = find_quotes(corpus_index, e5, "Allt fler saknar tillit till andra människor", k=3)
+    assert any(q.citation.heading.endswith("Tillitens betydelse") and q.citation.page == 21 for q in quotes)
+    for q in quotes:
+        assert corpus_index.document_text(q.citation.doc_id)[q.citation.start : q.citation.end] == q.text
+
+
+def test_english_claim_finds_swedish_quotes(corpus_index, e5):
+    from scan.quotes import find_quotes
+
+    quotes = find_quotes(corpus_index, e5, "Municipalities must strengthen their resilience against cyber attacks", k=3)
+    assert any("cyber" in q.text for q in quotes)
+
+
+def test_shipped_claim_set_quality(corpus_index, e5):
+    from scan.evaluate import evaluate_quotes, load_claims
+
+    result = evaluate_quotes(corpus_index, e5, load_claims(ROOT / "eval" / "quotes.toml"))
+    # README figures: precision@3 0.556, recall@10 0.889 over all claims
+    assert result.precision_at_3 >= 0.5 and result.recall_at_10 >= 0.85

@@ -59,6 +59,20 @@ def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="One JSON object per line (schema in the README).")(f)
 
 
+def filter_options(f):
+    f = click.option("--kind", default=None, help="Only documents of this kind (e.g. analysis, report).")(f)
+    f = click.option("--year", type=int, default=None, help="Only documents from this year.")(f)
+    f = click.option("--publisher", default=None, help="Only documents whose publisher contains this, e.g. SKR.")(f)
+    f = click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable; see scan info).")(f)
+    return f
+
+
+def _filters(docs, publisher, year, kind):
+    from scan.types import Filters
+
+    return Filters(tuple(docs), publisher, year, kind)
+
+
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -187,17 +201,18 @@ def _citation(title: str, page: int | None, heading: str) -> str:
     show_default=True,
     help="By meaning and keyword (hybrid), by meaning only (dense), or by keyword only.",
 )
+@filter_options
 @index_option
 @click.option("--model", default=None, help="Refuse unless the index was built with this encoder.")
 @json_option
-def search(query, k, mode, index_dir, model, as_json):
+def search(query, k, mode, docs, publisher, year, kind, index_dir, model, as_json):
     """Find the passages that best match QUERY, each with its citation."""
     from scan.search import check_query
     from scan.search import search as run_search
 
     check_query(query)
     index, encoder = _open(index_dir, model) if mode != "keyword" else (_open_index(index_dir), None)
-    hits = run_search(index, encoder, query, k=k, mode=mode)
+    hits = run_search(index, encoder, query, k=k, mode=mode, filters=_filters(docs, publisher, year, kind))
     if as_json:
         for hit in hits:
             click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
@@ -213,6 +228,8 @@ def search(query, k, mode, index_dir, model, as_json):
             + click.style(f"  [{hit.score:.3f}]", dim=True)
         )
         click.echo(_wrap(p.text, width))
+        if hit.cites:
+            click.echo(click.style("   cites: " + "; ".join(c.short() for c in hit.cites), fg="cyan"))
         click.echo()
 
 
@@ -220,6 +237,78 @@ def _open_index(index_dir: Path):
     from scan.store import Index
 
     return Index.open(index_dir)
+
+
+# ---- quotes ---------------------------------------------------------------------------------
+@main.command()
+@click.argument("claim", required=False)
+@click.option("--trend", "trend_id", type=int, default=None, help="Quotes for a trend (its id) instead of a claim.")
+@click.option(
+    "--trends",
+    "trends_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Taxonomy file (default: corpus/trends/vff4.toml).",
+)
+@click.option("-k", "k", default=5, show_default=True, help="Number of quotes.")
+@filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="text for reading, md to paste into a report, csv for a spreadsheet, json (as --json).",
+)
+@index_option
+@json_option
+def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, index_dir, as_json):
+    """Verbatim sentences that support CLAIM (or --trend ID), each with an exact citation.
+
+    Every quote is checked against the stored document text before it is shown.
+    """
+    from scan.export import to_csv, to_markdown
+    from scan.quotes import check_claim, find_quotes
+
+    if (claim is None) == (trend_id is None):
+        raise ScanError(
+            "give either a CLAIM or --trend ID", 'e.g. scan quotes "Tilliten minskar" or scan quotes --trend 8'
+        )
+    title = claim
+    if trend_id is not None:
+        from scan.taxonomy import load_taxonomy
+
+        trend = load_taxonomy(trends_file).get(trend_id)
+        claim, title = trend.query, f"Trend {trend.id}: {trend.name}"
+    else:
+        check_claim(claim)
+    index, encoder = _open(index_dir, None)
+    found = find_quotes(
+        index, encoder, claim, k=k, filters=_filters(docs, publisher, year, kind), check=trend_id is None
+    )
+    if as_json or fmt == "json":
+        for q in found:
+            click.echo(json.dumps(q.to_json(), ensure_ascii=False))
+    elif fmt == "md":
+        click.echo(to_markdown(found, title), nl=False)
+    elif fmt == "csv":
+        click.echo(to_csv(found), nl=False)
+    else:
+        if not found:
+            click.echo("No quotes found.", err=True)
+        width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+        for q in found:
+            c = q.citation
+            click.echo(
+                click.style(f"{q.rank}. ", bold=True)
+                + textwrap.fill(f"”{' '.join(q.text.split())}”", width=width - 3, subsequent_indent="   ")
+            )
+            click.echo(click.style("   " + _citation(c.title, c.page, c.heading), dim=True) + f"  [{q.score:.3f}]")
+            if c.cites:
+                click.echo(click.style("   cites: " + "; ".join(s.short() for s in c.cites), fg="cyan"))
+            for a in q.also:
+                click.echo(click.style("   also in: " + _citation(a.title, a.page, a.heading), dim=True))
+            click.echo()
 
 
 # ---- info -----------------------------------------------------------------------------------
@@ -275,29 +364,50 @@ def info(index_dir, as_json):
 
 # ---- eval -----------------------------------------------------------------------------------
 @main.command("eval")
+@click.argument("task", type=click.Choice(["search", "quotes"]), default="search")
 @click.option(
     "--queries",
+    "data_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Query set (default: the one shipped in eval/search.toml).",
+    help="Labelled set (default: eval/search.toml, or eval/quotes.toml for quotes).",
 )
 @click.option(
     "--mode",
     "modes",
     multiple=True,
     type=click.Choice(["hybrid", "dense", "keyword"]),
-    help="Modes to evaluate (default: all three).",
+    help="Search modes to evaluate (default: all three).",
 )
 @index_option
 @json_option
-def evaluate(queries, modes, index_dir, as_json):
-    """Measure search quality: recall@1, recall@5 and MRR on a labelled query set."""
-    from scan.evaluate import default_query_file, evaluate_search, load_queries
+def evaluate(task, data_file, modes, index_dir, as_json):
+    """Measure quality on a labelled set shipped with scan.
+
+    \b
+    search: recall@1, recall@5 and MRR per search mode (eval/search.toml)
+    quotes: precision@3 and recall@10 of supporting quotes (eval/quotes.toml)
+    """
+    from scan import evaluate as ev
 
     index, encoder = _open(index_dir, None)
-    items = load_queries(queries or default_query_file())
+    if task == "quotes":
+        result = ev.evaluate_quotes(index, encoder, ev.load_claims(data_file or ev.default_claims_file()))
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            click.echo(
+                f"quotes   n={result.n:3d}  precision@3={result.precision_at_3:.3f}  "
+                f"recall@10={result.recall_at_10:.3f}   "
+                + "  ".join(
+                    f"{name}: P@3 {m['precision@3']:.3f} R@10 {m['recall@10']:.3f}"
+                    for name, m in result.by_split.items()
+                )
+            )
+        return
+    items = ev.load_queries(data_file or ev.default_query_file())
     for mode in modes or ("dense", "keyword", "hybrid"):
-        result = evaluate_search(index, encoder, items, mode)
+        result = ev.evaluate_search(index, encoder, items, mode)
         if as_json:
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         else:

@@ -114,3 +114,70 @@ def _grouped(groups: dict[str, list[int | None]]) -> dict[str, dict[str, float]]
         r1, r5, mrr = _metrics(ranks)
         out[name] = {"n": len(ranks), "recall@1": round(r1, 4), "recall@5": round(r5, 4), "mrr": round(mrr, 4)}
     return out
+
+
+# ---- quotes --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Claim:
+    claim: str
+    support: tuple[str, ...]
+    split: str = "test"
+
+
+@dataclass
+class QuoteResult:
+    n: int
+    precision_at_3: float
+    recall_at_10: float
+    by_split: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "precision@3": round(self.precision_at_3, 4),
+            "recall@10": round(self.recall_at_10, 4),
+            "by_split": self.by_split,
+        }
+
+
+def default_claims_file() -> Path:
+    return Path("eval/quotes.toml")
+
+
+def load_claims(path: Path) -> list[Claim]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return [Claim(c["claim"], tuple(c["support"]), c.get("split", "test")) for c in data["claim"]]
+    except FileNotFoundError:
+        raise ScanError(f"{path}: no such claims file", "run from the project folder, or pass --claims FILE") from None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ScanError(f"{path}: each [[claim]] needs claim and support ({exc})", "see eval/quotes.toml") from None
+
+
+def score_quotes(quote_texts: list[str], support: tuple[str, ...]) -> tuple[float, float]:
+    """(precision@3, recall@10) of one ranked list of quotes."""
+    needles = [_fold(s) for s in support]
+    folded = [_fold(t) for t in quote_texts]
+    top3 = folded[:3]
+    precision = sum(1 for t in top3 if any(n in t for n in needles)) / 3
+    recall = sum(1 for n in needles if any(n in t for t in folded[:10])) / len(needles)
+    return precision, recall
+
+
+def evaluate_quotes(index: Index, encoder: Encoder, claims: list[Claim]) -> QuoteResult:
+    from scan.quotes import find_quotes
+
+    groups: dict[str, list[tuple[float, float]]] = {}
+    for claim in claims:
+        quotes = find_quotes(index, encoder, claim.claim, k=10)
+        groups.setdefault(claim.split, []).append(score_quotes([q.text for q in quotes], claim.support))
+    every = [pr for group in groups.values() for pr in group]
+
+    def mean(pairs, i):
+        return sum(p[i] for p in pairs) / (len(pairs) or 1)
+
+    by_split = {
+        name: {"n": len(pairs), "precision@3": round(mean(pairs, 0), 4), "recall@10": round(mean(pairs, 1), 4)}
+        for name, pairs in sorted(groups.items())
+    }
+    return QuoteResult(len(every), mean(every, 0), mean(every, 1), by_split)

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.parse import read_document, supported
+from scan.sources import SourceList, load_sources
 from scan.split import SplitSettings, split_document
 from scan.store import IndexWriter
 
 logger = logging.getLogger(__name__)
-
-METADATA_FILE = "sources.toml"
 
 
 @dataclass
@@ -48,18 +47,6 @@ def _collect(paths: Iterable[Path]) -> list[tuple[Path, str, Path]]:
     return found
 
 
-def load_document_metadata(folder: Path) -> dict[str, dict[str, Any]]:
-    """`[documents."file.md"]` tables of a folder's sources.toml: title, publisher, year, kind."""
-    path = folder / METADATA_FILE
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScanError(f"{path}: not valid TOML ({exc})", "fix the line it names") from None
-    return {str(k): dict(v) for k, v in data.get("documents", {}).items()}
-
-
 def ingest(
     paths: list[Path],
     index_dir: Path,
@@ -81,7 +68,7 @@ def ingest(
     from tqdm import tqdm
 
     files = _collect(paths)
-    metadata: dict[Path, dict[str, dict[str, Any]]] = {}
+    source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
     settings = {"split": asdict(split), "batch_size": batch_size}
     report = IngestReport()
     with IndexWriter(index_dir, encoder.name, encoder.dimension, settings, rebuild=rebuild) as writer:
@@ -108,17 +95,16 @@ def ingest(
                 writer.remove(doc_id)
                 report.removed.append(doc_id)
 
-        if not todo and not report.removed:
+        relinked = _link_sources(writer, source_lists, stored, report)
+        if not todo and not report.removed and not relinked:
             report.generation = writer.live_name()
             return report  # nothing changed: the live generation stays as it is
         bar = tqdm(total=len(todo), desc="Reading", unit="doc", disable=not show_progress, leave=False)
         parsed = []
         for file, doc_id, root in todo:
             bar.set_postfix_str(file.name[:40])
-            if root not in metadata:
-                metadata[root] = load_document_metadata(root)
             try:
-                doc = read_document(file, doc_id, metadata[root].get(doc_id))
+                doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id))
             except ScanError as exc:
                 report.skipped.append((str(file), str(exc).removeprefix(f"{file}: ")))
                 bar.update(1)
@@ -135,12 +121,21 @@ def ingest(
                 chunk = passages[i : i + batch_size]
                 vectors.append(encoder.encode_passages([p.text for p in chunk], batch_size))
                 bar.update(len(chunk))
-            import numpy as np
-
             matrix = np.vstack(vectors) if vectors else np.zeros((0, encoder.dimension), dtype=np.float32)
             (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
             writer.add(doc, passages, matrix)
             report.passages += len(passages)
         bar.close()
+        _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
         report.generation = writer.commit().name
     return report
+
+
+def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceList], present, report: IngestReport) -> bool:
+    """Link each folder's analysis to its reference list; True if any link changed."""
+    changed = False
+    for source_list in source_lists.values():
+        doc_id = source_list.analysis
+        if doc_id and doc_id in present and doc_id not in report.removed:
+            changed |= writer.link_sources(doc_id, source_list.sources)
+    return changed

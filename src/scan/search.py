@@ -14,7 +14,7 @@ from typing import Literal
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.store import Index
-from scan.types import Hit
+from scan.types import Filters, Hit
 
 Mode = Literal["dense", "keyword", "hybrid"]
 MODES: tuple[str, ...] = ("dense", "keyword", "hybrid")
@@ -35,7 +35,14 @@ def check_query(query: str) -> str:
     return query
 
 
-def search(index: Index, encoder: Encoder | None, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+def search(
+    index: Index,
+    encoder: Encoder | None,
+    query: str,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    filters: Filters | None = None,
+) -> list[Hit]:
     """The k best passages for `query`, each with its citation.
 
     >>> hits = search(Index.open(Path("index")), load_encoder(), "distansarbete och rekrytering", k=3)  # doctest: +SKIP
@@ -47,6 +54,7 @@ def search(index: Index, encoder: Encoder | None, query: str, k: int = 5, mode: 
         raise ScanError(f"unknown search mode '{mode}'", f"choose one of: {', '.join(MODES)}")
     if k < 1:
         raise ScanError(f"-k must be at least 1, not {k}", "ask for one hit or more")
+    allowed = index.filter_ids(filters)
     dense: list[tuple[int, float]] = []
     keyword: list[tuple[int, float]] = []
     query_vector = None
@@ -54,9 +62,9 @@ def search(index: Index, encoder: Encoder | None, query: str, k: int = 5, mode: 
         if encoder is None:
             raise ScanError(f"{mode} search needs an encoder", "use --mode keyword, or open the index with its encoder")
         query_vector = encoder.encode_queries([query])[0]
-        dense = index.dense(query_vector, max(k, POOL))
+        dense = index.dense(query_vector, max(k, POOL), allowed)
     if mode in ("keyword", "hybrid"):
-        keyword = index.keyword(query, max(k, POOL))
+        keyword = index.keyword(query, max(k, POOL), allowed)
     if mode == "dense":
         ranked = dense[:k]
     elif mode == "keyword":
@@ -71,15 +79,11 @@ def search(index: Index, encoder: Encoder | None, query: str, k: int = 5, mode: 
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
     rows = index.passages([pid for pid, _ in ranked])
-    return [
-        Hit(
-            rank=i + 1,
-            score=score,
-            doc_id=rows[pid][0].doc_id,
-            title=rows[pid][1],
-            passage=rows[pid][0],
-            retriever=mode,
-        )
-        for i, (pid, score) in enumerate(ranked)
-        if pid in rows
-    ]
+    cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
+    hits = []
+    for pid, score in ranked:
+        if pid in rows:
+            passage, title = rows[pid]
+            cited = cites.get((passage.doc_id, passage.seq), ())
+            hits.append(Hit(len(hits) + 1, score, passage.doc_id, title, passage, mode, cited))
+    return hits

@@ -32,7 +32,7 @@ import numpy as np
 from scan import __version__
 from scan.errors import ScanError
 from scan.keywords import ANALYZER, analyze
-from scan.types import Document, Passage
+from scan.types import Document, Filters, Passage, SourceRef
 
 FORMAT = 1
 CURRENT = "CURRENT"
@@ -45,13 +45,21 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
     sha256 TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, footnotes TEXT NOT NULL,
-    sections TEXT NOT NULL, added TEXT NOT NULL
+    footnote_refs TEXT NOT NULL, sections TEXT NOT NULL, added TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL,
     UNIQUE (doc_id, seq)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL, year INTEGER, url TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS footnote_sources (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE, footnote INTEGER NOT NULL,
+    source_id TEXT NOT NULL REFERENCES sources(id), PRIMARY KEY (doc_id, footnote)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     terms, tokenize = "unicode61 remove_diacritics 0"
@@ -114,6 +122,8 @@ class Index:
         self.manifest = manifest
         self.vectors = vectors
         self.db = db
+        self._sections: dict[str, list[tuple[int, int | None]]] = {}
+        self._texts: dict[str, str] = {}
 
     # ---- opening -------------------------------------------------------------------------
     @staticmethod
@@ -180,10 +190,28 @@ class Index:
         ]
 
     def document_text(self, doc_id: str) -> str:
-        row = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        if row is None:
-            raise ScanError(f"no document '{doc_id}' in the index", "see the list with: scan info")
-        return row["text"]
+        if doc_id not in self._texts:
+            row = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise ScanError(f"no document '{doc_id}' in the index", "see the list with: scan info")
+            self._texts[doc_id] = row["text"]
+        return self._texts[doc_id]
+
+    def page_at(self, doc_id: str, offset: int) -> int | None:
+        """The printed page at a character offset of a document's text."""
+        if doc_id not in self._sections:
+            row = self.db.execute("SELECT sections FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            self._sections[doc_id] = [(s[0], s[3]) for s in json.loads(row["sections"])] if row else []
+        page = None
+        for start, section_page in self._sections[doc_id]:
+            if start > offset:
+                break
+            page = section_page
+        return page
+
+    def passage_at(self, doc_id: str, seq: int) -> Passage | None:
+        row = self.db.execute("SELECT * FROM passages WHERE doc_id = ? AND seq = ?", (doc_id, seq)).fetchone()
+        return _row_to_passage(row) if row else None
 
     def passages(self, ids: list[int]) -> dict[int, tuple[Passage, str]]:
         """Passage id -> (Passage, document title)."""
@@ -196,8 +224,87 @@ class Index:
         ).fetchall()
         return {r["id"]: (_row_to_passage(r), r["title"]) for r in rows}
 
-    def dense(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(passage id, cosine) of the k nearest passages."""
+    def cites(self, passages: list[Passage]) -> dict[tuple[str, int], tuple[SourceRef, ...]]:
+        """(doc_id, seq) -> the sources its footnotes cite, for passages that have footnotes."""
+        return {(p.doc_id, p.seq): self.sources_for(p.doc_id, p.footnotes) for p in passages if p.footnotes}
+
+    def sources_for(self, doc_id: str, footnotes: tuple[int, ...]) -> tuple[SourceRef, ...]:
+        """The reference-list entries that the document's footnotes cite, each once, in order."""
+        if not footnotes:
+            return ()
+        marks = ",".join("?" * len(footnotes))
+        rows = self.db.execute(
+            f"SELECT f.footnote, s.* FROM footnote_sources f JOIN sources s ON s.id = f.source_id "
+            f"WHERE f.doc_id = ? AND f.footnote IN ({marks}) ORDER BY f.footnote",
+            (doc_id, *footnotes),
+        ).fetchall()
+        refs, seen = [], set()
+        for r in rows:
+            if r["id"] not in seen:  # two footnotes to one source: cite it once
+                seen.add(r["id"])
+                refs.append(SourceRef(r["footnote"], r["id"], r["title"], r["publisher"], r["year"], r["url"]))
+        return tuple(refs)
+
+    def footnotes_in_paragraph(self, doc_id: str, start: int, end: int) -> tuple[int, ...]:
+        """Footnote numbers whose markers stand in the paragraph(s) around text[start:end]."""
+        text = self.document_text(doc_id)
+        para_start = text.rfind("\n\n", 0, start)
+        para_end = text.find("\n\n", end)
+        para_start, para_end = (para_start + 2 if para_start >= 0 else 0), (para_end if para_end >= 0 else len(text))
+        row = self.db.execute("SELECT footnote_refs FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        refs = json.loads(row["footnote_refs"]) if row else []
+        return tuple(sorted({n for offset, n in refs if para_start <= offset <= para_end}))
+
+    def facets(self) -> dict[str, list]:
+        """The values each filter can take in this index."""
+        docs = self.documents()
+        return {
+            "doc": [d.doc_id for d in docs],
+            "publisher": sorted({str(d.metadata["publisher"]) for d in docs if d.metadata.get("publisher")}),
+            "year": sorted({int(d.metadata["year"]) for d in docs if d.metadata.get("year")}),
+            "kind": sorted({str(d.metadata["kind"]) for d in docs if d.metadata.get("kind")}),
+        }
+
+    def filter_ids(self, filters: Filters | None) -> list[int] | None:
+        """Passage ids allowed by the filters (None: no restriction). Unknown values are errors."""
+        if not filters:
+            return None
+        facets = self.facets()
+
+        def refuse(name: str, value, valid) -> ScanError:
+            listed = ", ".join(map(str, valid)) or "none (no document has this metadata)"
+            return ScanError(f"no document matches --{name} {value}", f"valid values: {listed}")
+
+        docs = self.documents()
+        if filters.doc_ids:
+            unknown = [d for d in filters.doc_ids if d not in facets["doc"]]
+            if unknown:
+                raise refuse("doc", unknown[0], facets["doc"])
+            docs = [d for d in docs if d.doc_id in filters.doc_ids]
+        if filters.publisher:
+            needle = filters.publisher.casefold()
+            if not any(needle in p.casefold() for p in facets["publisher"]):
+                raise refuse("publisher", filters.publisher, facets["publisher"])
+            docs = [d for d in docs if needle in str(d.metadata.get("publisher", "")).casefold()]
+        if filters.year:
+            if filters.year not in facets["year"]:
+                raise refuse("year", filters.year, facets["year"])
+            docs = [d for d in docs if d.metadata.get("year") == filters.year]
+        if filters.kind:
+            if filters.kind not in facets["kind"]:
+                raise refuse("kind", filters.kind, facets["kind"])
+            docs = [d for d in docs if d.metadata.get("kind") == filters.kind]
+        ids = [d.doc_id for d in docs]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [r[0] for r in self.db.execute(f"SELECT id FROM passages WHERE doc_id IN ({marks})", ids)]
+
+    def dense(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+        """(passage id, cosine) of the k nearest passages (among `allowed`, if given)."""
+        if allowed is not None:
+            scored = sorted(self.cosines(query, allowed).items(), key=lambda item: -item[1])
+            return scored[:k]
         if len(self) == 0:
             return []
         scores, ids = self.vectors.search(
@@ -212,15 +319,19 @@ class Index:
         matrix = np.vstack([self.vectors.reconstruct(int(i)) for i in ids])
         return {int(i): float(s) for i, s in zip(ids, matrix @ query.astype(np.float32))}
 
-    def keyword(self, query: str, k: int) -> list[tuple[int, float]]:
+    def keyword(self, query: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the best keyword matches on stemmed terms."""
         terms = sorted(set(analyze(query)))
-        if not terms:
+        if not terms or allowed == []:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        where = ""
+        if allowed is not None:
+            where = f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
         rows = self.db.execute(
-            "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ? "
-            "ORDER BY bm25(passages_fts) LIMIT ?",
+            "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ?"
+            + where
+            + " ORDER BY bm25(passages_fts) LIMIT ?",
             (match, k),
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
@@ -342,14 +453,42 @@ class IndexWriter:
             self.vectors.remove_ids(np.array(ids, dtype=np.int64))
             self.db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
         self.db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM footnote_sources WHERE doc_id = ?", (doc_id,))
         self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def _links(self, doc_id: str) -> list[tuple]:
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT f.footnote, s.id, s.title, s.publisher, s.year, s.url, s.kind FROM footnote_sources f "
+                "JOIN sources s ON s.id = f.source_id WHERE f.doc_id = ? ORDER BY f.footnote",
+                (doc_id,),
+            )
+        ]
+
+    def link_sources(self, doc_id: str, sources) -> bool:
+        """Link the document's footnotes to reference-list entries (scan.sources.Source).
+
+        Returns whether anything changed."""
+        before = self._links(doc_id)
+        self.db.execute("DELETE FROM footnote_sources WHERE doc_id = ?", (doc_id,))
+        for s in sources:
+            self.db.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
+                "publisher = excluded.publisher, year = excluded.year, url = excluded.url, kind = excluded.kind",
+                (s.id, s.title, s.publisher, s.year, s.url, s.kind),
+            )
+            self.db.executemany(
+                "INSERT INTO footnote_sources VALUES (?, ?, ?)", [(doc_id, n, s.id) for n in s.footnotes]
+            )
+        return self._links(doc_id) != before
 
     def add(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
         if vectors.shape != (len(passages), self.dimension):
             raise ValueError(f"expected {len(passages)} vectors of dimension {self.dimension}, got {vectors.shape}")
         self.remove(doc.doc_id)
         self.db.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.doc_id,
                 doc.path,
@@ -359,6 +498,7 @@ class IndexWriter:
                 doc.text,
                 json.dumps(doc.metadata, ensure_ascii=False),
                 json.dumps({str(k): v for k, v in doc.footnotes.items()}, ensure_ascii=False),
+                json.dumps([list(r) for r in doc.footnote_refs]),
                 json.dumps([[s.start, s.end, list(s.heading), s.page] for s in doc.sections], ensure_ascii=False),
                 _now(),
             ),

@@ -63,6 +63,47 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class SourceRef:
+    """A source that a passage cites through one of its document's footnotes."""
+
+    footnote: int
+    id: str
+    title: str
+    publisher: str = ""
+    year: int | None = None
+    url: str = ""
+
+    def short(self) -> str:
+        publisher = self.publisher
+        if "(" in publisher and publisher.endswith(")"):
+            publisher = publisher[publisher.rindex("(") + 1 : -1]
+        return f"{publisher}, {self.title}" if publisher else self.title
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "footnote": self.footnote,
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "year": self.year,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict search and quotes to some documents. Empty fields do not restrict."""
+
+    doc_ids: tuple[str, ...] = ()
+    publisher: str | None = None  # case-insensitive part of the publisher, e.g. "SKR"
+    year: int | None = None
+    kind: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.publisher or self.year or self.kind)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A passage found by a search, with its citation and the score that ranked it."""
 
@@ -72,6 +113,7 @@ class Hit:
     title: str
     passage: Passage
     retriever: str  # dense, keyword or hybrid
+    cites: tuple[SourceRef, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         p = self.passage
@@ -87,4 +129,5 @@ class Hit:
             "end": p.end,
             "passage_id": f"{p.doc_id}#{p.seq}",
             "retriever": self.retriever,
+            "cites": [c.to_json() for c in self.cites],
         }

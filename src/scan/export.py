@@ -1,0 +1,71 @@
+"""Quotes as Markdown with footnote-style references (to paste into a report), or as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from scan.quotes import Citation, Quote
+
+
+def reference(c: Citation) -> str:
+    """One footnote: publisher (year). *Title*, s. N, "heading". URL. Hänvisar till: …"""
+    head = f"{c.publisher} ({c.year}). " if c.publisher and c.year else (f"{c.publisher}. " if c.publisher else "")
+    parts = [f"{head}*{c.title}*"]
+    if c.page is not None:
+        parts.append(f"s. {c.page}")
+    if c.heading:
+        parts.append(f"avsnitt ”{c.heading.split(' > ')[-1]}”")
+    text = ", ".join(parts) + "."
+    if c.url:
+        text += f" {c.url}"
+    if c.cites:
+        cited = "; ".join(
+            f"{s.short()} ({s.year})" + (f", {s.url}" if s.url else "") if s.year else s.short() for s in c.cites
+        )
+        text += f" Hänvisar till: {cited}."
+    return text
+
+
+def to_markdown(quotes: list[Quote], heading: str | None = None) -> str:
+    lines = [f"## {heading}", ""] if heading else []
+    notes = []
+    for q in quotes:
+        marks = []
+        for c in (q.citation, *q.also):
+            notes.append(reference(c))
+            marks.append(f"[^{len(notes)}]")
+        lines += [f"> ”{' '.join(q.text.split())}”{''.join(marks)}", ""]
+    lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
+    return "\n".join(lines) + "\n"
+
+
+CSV_FIELDS = [
+    "rank",
+    "text",
+    "score",
+    "doc_id",
+    "title",
+    "publisher",
+    "year",
+    "page",
+    "heading",
+    "start",
+    "end",
+    "url",
+    "cites",
+    "also",
+]
+
+
+def to_csv(quotes: list[Quote]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for q in quotes:
+        row = q.to_json()
+        row["text"] = " ".join(q.text.split())
+        row["cites"] = "; ".join(s.short() for s in q.citation.cites)
+        row["also"] = "; ".join(f"{a.doc_id} s. {a.page}" for a in q.also)
+        writer.writerow({k: row[k] for k in CSV_FIELDS})
+    return out.getvalue()
