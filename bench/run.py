@@ -8,8 +8,10 @@ measured in the same run (the machines are shared and noisy: compare ratios, not
 - quotes: latency of `find_quotes` (k=5), against hybrid search latency.
 - search: end-to-end hybrid/dense/keyword query latency over the corpus index, against
   brute-force numpy over the same vectors; plus FAISS vs numpy at 100,000 random vectors.
+- classify: 10-page documents (30,000 characters of the analysis) per second, against the same
+  pipeline with the `hash` encoder.
 - memory: peak RSS of an ingest and of a search in fresh processes, against a process that
-  only loads the encoder.
+  only loads the encoder; and of classifying a 300-page document against a 10-page one.
 """
 
 from __future__ import annotations
@@ -132,6 +134,40 @@ def main() -> None:
         "numpy brute force (baseline)": percentiles(n_lat),
     }
 
+    # ---- classification ------------------------------------------------------------------
+    from scan.classify import classify_document
+    from scan.parse import read_document
+    from scan.taxonomy import load_taxonomy
+    from scan.trends import load_or_train
+
+    taxonomy = load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml")
+    analysis = read_document(ROOT / "corpus" / "omvarldsanalys-alingsas-2023-2026.md").text
+    ten_pages = work / "ten-pages.txt"  # about 10 printed pages: 30,000 characters of the analysis
+    ten_pages.write_text(analysis[:30_000], encoding="utf-8")
+    long_doc = work / "three-hundred-pages.txt"
+    long_doc.write_text((analysis[:30_000] + "\n\n") * 30, encoding="utf-8")
+    timings = {}
+    for name, enc, idx_dir in (("hash (baseline)", hashed, work / "hash"), ("default e5", e5, work / "default")):
+        idx = Index.open(idx_dir)
+        model = load_or_train(idx, enc, taxonomy)
+        doc = read_document(ten_pages)
+        start = time.perf_counter()
+        for _ in range(3):
+            classify_document(doc, model, enc, taxonomy)
+        timings[name] = 3 / (time.perf_counter() - start)
+    results["classify"] = {
+        "default_docs_per_s": round(timings["default e5"], 3),
+        "baseline_docs_per_s": round(timings["hash (baseline)"], 2),
+    }
+    classify_code = (
+        "from pathlib import Path; from scan.embed import load_encoder; from scan.store import Index; "
+        "from scan.taxonomy import load_taxonomy; from scan.trends import load_or_train; "
+        "from scan.classify import classify_document; from scan.parse import read_document; "
+        f"i = Index.open(Path({str(work / 'default')!r})); e = load_encoder(); "
+        f"t = load_taxonomy(Path({str(ROOT / 'corpus' / 'trends' / 'vff4.toml')!r})); m = load_or_train(i, e, t); "
+        "classify_document(read_document(Path({path!r})), m, e, t)"
+    )
+
     # ---- peak memory ----------------------------------------------------------------------
     load_only = "from scan.embed import load_encoder; load_encoder().encode_queries(['x'])"
     ingest_code = (
@@ -148,6 +184,8 @@ def main() -> None:
         "load encoder only (baseline)": base,
         "ingest corpus": peak_rss_mb(ingest_code, env),
         "one search": peak_rss_mb(search_code, env),
+        "classify 10 pages": peak_rss_mb(classify_code.format(path=str(ten_pages)), env),
+        "classify 300 pages": peak_rss_mb(classify_code.format(path=str(long_doc)), env),
     }
 
     out = ROOT / "bench" / "results"

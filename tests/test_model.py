@@ -79,3 +79,86 @@ def test_shipped_claim_set_quality(corpus_index, e5):
     result = evaluate_quotes(corpus_index, e5, load_claims(ROOT / "eval" / "quotes.toml"))
     # README figures: precision@3 0.556, recall@10 0.889 over all claims
     assert result.precision_at_3 >= 0.5 and result.recall_at_10 >= 0.85
+
+
+@pytest.fixture(scope="module")
+def trend_model(corpus_index, e5):
+    from scan.taxonomy import load_taxonomy
+    from scan.trends import load_background, load_or_train
+
+    return load_or_train(
+        corpus_index,
+        e5,
+        load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml"),
+        load_background(ROOT / "corpus" / "trends" / "background.toml"),
+    )
+
+
+def _classify(text, tmp_path, trend_model, e5, name="text.txt"):
+    from scan.classify import classify_document
+    from scan.parse import read_document
+    from scan.taxonomy import load_taxonomy
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return classify_document(
+        read_document(path), trend_model, e5, load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml")
+    )
+
+
+def test_texts_worded_unlike_the_corpus_get_their_trend(tmp_path, trend_model, e5):
+    cyber = "En hackerattack slog ut kommunens it-system i tre veckor. Nu ses säkerhetskopior och krisplaner över."
+    assert _classify(cyber, tmp_path, trend_model, e5).label == 10
+    english = "Welfare fraud by organised criminals costs the municipality millions every year in false claims."
+    assert _classify(english, tmp_path, trend_model, e5, "en.txt").label == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vispa grädden hårt och vänd ner den i den smälta chokladen. Ställ moussen kallt i fyra timmar.",
+        "Målvakten räddade en straff i slutminuten och laget tog sin första seger på hemmaplan i år.",
+        "Parkeringsavgiften i centrum höjs till tjugo kronor i timmen från den första april.",
+    ],
+)
+def test_recipes_football_and_parking_fees_get_no_trend(tmp_path, trend_model, e5, text):
+    result = _classify(text, tmp_path, trend_model, e5)
+    assert result.label is None and result.labels == []
+
+
+def test_shipped_classification_set_quality(corpus_index, e5):
+    from scan.evaluate import evaluate_classification, load_labelled_texts
+    from scan.taxonomy import load_taxonomy
+
+    results = {
+        r.name.split(",")[-1].strip(): r
+        for r in evaluate_classification(
+            corpus_index,
+            e5,
+            load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml"),
+            load_labelled_texts(ROOT / "eval" / "classify.toml"),
+        )
+    }
+    corpus = next(r for name, r in results.items() if "CV" in name)
+    # README figures: corpus CV accuracy 0.842, ECE 0.059; other publishers (test) accuracy 0.821
+    assert corpus.accuracy >= 0.8 and corpus.ece <= 0.1
+    assert results["test"].accuracy >= 0.75 and results["test"].none_f1 >= 0.8
+
+
+def test_real_municipal_climate_plans_are_sustainability_and_a_federal_register_no_trend(trend_model, e5):
+    from conftest import SHARED
+
+    from scan.classify import classify_document
+    from scan.parse import read_document
+    from scan.taxonomy import load_taxonomy
+
+    pdfs = SHARED / "pdfs"
+    if not pdfs.exists():
+        pytest.skip("../shared/pdfs is not here")
+    taxonomy = load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml")
+    for name in ("sv_olofstrom_handlingsplan_klimat_energi_2023.pdf", "sv_vansbro_energi_klimatplan_rev2013.pdf"):
+        assert classify_document(read_document(pdfs / name), trend_model, e5, taxonomy).label == 4
+    register = classify_document(
+        read_document(pdfs / "en_us_federal_register_2020-17221.pdf"), trend_model, e5, taxonomy
+    )
+    assert register.label is None

@@ -90,7 +90,10 @@ def test_missing_file(tmp_path):
 def test_pdf_pages_and_page_labels(tmp_path):
     path = write_pdf(
         tmp_path / "rapport.pdf",
-        [["Kompetensförsörjningen är kommunens största utmaning."], ["Tilliten i samhället minskar."]],
+        [
+            ["Rapport om välfärden", "Kompetensförsörjningen är kommunens största utmaning."],
+            ["Tilliten i samhället minskar."],
+        ],
         page_labels_start=12,
         title="Rapport om välfärden",
     )
@@ -98,6 +101,13 @@ def test_pdf_pages_and_page_labels(tmp_path):
     assert doc.kind == "pdf" and doc.title == "Rapport om välfärden"
     assert section_at(doc, "Kompetensförsörjningen").page == 12
     assert section_at(doc, "Tilliten i samhället").page == 13
+
+
+def test_a_pdf_metadata_title_that_the_text_does_not_have_is_ignored(tmp_path):
+    path = write_pdf(
+        tmp_path / "plan.pdf", [["Klimatplan för kommunen", "Text om energi."]], title="Föreskriftens namn"
+    )
+    assert read_document(path).title == "plan"
 
 
 def test_pdf_without_labels_uses_the_physical_page(tmp_path):

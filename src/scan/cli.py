@@ -311,6 +311,89 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
             click.echo()
 
 
+# ---- classify -------------------------------------------------------------------------------
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--passages", "per_passage", is_flag=True, help="Also score every passage.")
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write an HTML report (trend profile chart, evidence with citations) to this file.",
+)
+@click.option(
+    "--trends",
+    "trends_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Taxonomy file (default: corpus/trends/vff4.toml).",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@index_option
+@json_option
+def classify(files, per_passage, report, trends_file, progress, index_dir, as_json):
+    """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
+
+    Reads .md, .txt and .pdf. The trend model is learned from the index's analysis and the
+    taxonomy, and trained again when either changes.
+    """
+    from tqdm import tqdm
+
+    from scan.classify import classify_document
+    from scan.parse import read_document
+    from scan.taxonomy import load_taxonomy
+    from scan.trends import load_or_train
+
+    taxonomy = load_taxonomy(trends_file)
+    docs = [read_document(Path(f)) for f in files]  # every file readable before the slow part
+    index, encoder = _open(index_dir, None)
+    model = load_or_train(index, encoder, taxonomy)
+    show = sys.stderr.isatty() if progress is None else progress
+    results = []
+    names = {t.id: t.name for t in taxonomy.trends}
+    for doc in docs:
+        with tqdm(desc=Path(doc.path).name[:30], unit="passage", disable=not show, leave=False) as bar:
+            result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
+        results.append(result)
+        for warning in result.warnings:
+            click.secho(f"Warning: {warning}", fg="yellow", err=True)
+        if as_json:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            continue
+        verdict = f"{result.label}. {names[result.label]}" if result.label else "no trend"
+        click.echo(click.style(f"{result.title}", bold=True) + f"  ({result.path}, {result.n_passages} passages)")
+        click.echo(f"  label: {verdict}")
+        for t in sorted(result.scores, key=lambda t: -result.scores[t]):
+            mark = "*" if t in result.labels else " "
+            click.echo(
+                f"  {mark} {t:2d} {names[t][:52]:52s} {result.scores[t]:5.2f} {'█' * round(20 * result.scores[t])}"
+            )
+        click.echo(f"    {'no trend':55s} {result.none:5.2f}")
+        for t in result.labels:
+            for e in result.evidence[t][:2]:
+                where = f"p. {e.page}" if e.page else ""
+                click.echo(
+                    click.style(f"  evidence for {t} ({e.score:.2f}{', ' + where if where else ''}): ", dim=True)
+                    + _wrap(e.text, 96, 200).strip()
+                )
+        if per_passage:
+            for p in result.passages:
+                label = p.label if p.label else "-"
+                click.echo(
+                    f"    passage {p.passage.seq:3d} p.{p.passage.page or '?'}: {label}  "
+                    + " ".join(p.passage.text.split())[:80]
+                )
+        click.echo()
+    if report:
+        from scan.report import render_report
+
+        try:
+            report.write_text(render_report(results, taxonomy), encoding="utf-8")
+        except OSError as exc:
+            raise ScanError(f"cannot write the report to {report}: {exc.strerror}", "choose a writable path") from None
+        click.echo(f"Report written to {report}", err=True)
+
+
 # ---- info -----------------------------------------------------------------------------------
 def _size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -364,7 +447,7 @@ def info(index_dir, as_json):
 
 # ---- eval -----------------------------------------------------------------------------------
 @main.command("eval")
-@click.argument("task", type=click.Choice(["search", "quotes"]), default="search")
+@click.argument("task", type=click.Choice(["search", "quotes", "classify"]), default="search")
 @click.option(
     "--queries",
     "data_file",
@@ -387,10 +470,25 @@ def evaluate(task, data_file, modes, index_dir, as_json):
     \b
     search: recall@1, recall@5 and MRR per search mode (eval/search.toml)
     quotes: precision@3 and recall@10 of supporting quotes (eval/quotes.toml)
+    classify: accuracy, macro-F1, F1 of "no trend" and calibration error (eval/classify.toml)
     """
     from scan import evaluate as ev
 
     index, encoder = _open(index_dir, None)
+    if task == "classify":
+        from scan.taxonomy import load_taxonomy
+
+        labelled = ev.load_labelled_texts(data_file or Path("eval/classify.toml"))
+        for result in ev.evaluate_classification(index, encoder, load_taxonomy(), labelled):
+            if as_json:
+                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            else:
+                none = "n/a" if result.none_f1 is None else f"{result.none_f1:.3f}"
+                click.echo(
+                    f"{result.name:42s} n={result.n:3d}  accuracy={result.accuracy:.3f}  "
+                    f"macro-F1={result.macro_f1:.3f}  none-F1={none}  ECE={result.ece:.3f}"
+                )
+        return
     if task == "quotes":
         result = ev.evaluate_quotes(index, encoder, ev.load_claims(data_file or ev.default_claims_file()))
         if as_json:

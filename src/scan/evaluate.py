@@ -181,3 +181,127 @@ def evaluate_quotes(index: Index, encoder: Encoder, claims: list[Claim]) -> Quot
         for name, pairs in sorted(groups.items())
     }
     return QuoteResult(len(every), mean(every, 0), mean(every, 1), by_split)
+
+
+# ---- trend classification --------------------------------------------------------------------
+@dataclass
+class ClassifyResult:
+    name: str
+    n: int
+    accuracy: float
+    macro_f1: float  # over the trends
+    none_f1: float | None  # None where the set has no "none" texts and none were predicted
+    ece: float  # expected calibration error of the predicted class's probability, 10 bins
+    reliability: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "set": self.name,
+            "n": self.n,
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "none_f1": None if self.none_f1 is None else round(self.none_f1, 4),
+            "ece": round(self.ece, 4),
+            "reliability": self.reliability,
+        }
+
+
+def _f1(gold: list[int], pred: list[int], cls: int) -> float | None:
+    tp = sum(1 for g, p in zip(gold, pred) if g == cls and p == cls)
+    fp = sum(1 for g, p in zip(gold, pred) if g != cls and p == cls)
+    fn = sum(1 for g, p in zip(gold, pred) if g == cls and p != cls)
+    if tp + fp + fn == 0:
+        return None
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def classification_metrics(name: str, gold: list[int], probs, classes: tuple[int, ...], trend_ids) -> ClassifyResult:
+    import numpy as np
+
+    probs = np.asarray(probs)
+    pred = [classes[i] for i in probs.argmax(axis=1)]
+    conf = probs.max(axis=1)
+    correct = np.array([g == p for g, p in zip(gold, pred)])
+    f1s = [f for t in trend_ids if (f := _f1(gold, pred, t)) is not None]
+    bins = []
+    ece = 0.0
+    edges = np.linspace(0, 1, 11)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (conf > lo) & (conf <= hi)
+        if inside.any():
+            ece += inside.mean() * abs(conf[inside].mean() - correct[inside].mean())
+            bins.append(
+                {
+                    "from": round(float(lo), 1),
+                    "to": round(float(hi), 1),
+                    "n": int(inside.sum()),
+                    "confidence": round(float(conf[inside].mean()), 3),
+                    "accuracy": round(float(correct[inside].mean()), 3),
+                }
+            )
+    return ClassifyResult(
+        name,
+        len(gold),
+        float(correct.mean()),
+        sum(f1s) / len(f1s) if f1s else 0.0,
+        _f1(gold, pred, 0),
+        float(ece),
+        bins,
+    )
+
+
+def load_labelled_texts(path: Path) -> list[tuple[str, int, str]]:
+    """(text, label, split) from eval/classify.toml; label 0 means no trend."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return [
+            (t["text"], 0 if t["label"] == "none" else int(t["label"]), t.get("split", "test")) for t in data["text"]
+        ]
+    except FileNotFoundError:
+        raise ScanError(f"{path}: no such file", "run from the project folder, or pass --queries FILE") from None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ScanError(f"{path}: each [[text]] needs text and label ({exc})", "see eval/classify.toml") from None
+
+
+def evaluate_classification(index: Index, encoder: Encoder, taxonomy, labelled: list[tuple[str, int, str]]):
+    """Held-out corpus passages (5-fold cross-validation, no-trend texts in the folds too), and the
+    labelled texts of other publishers (model trained on everything), by split."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    from scan import trends
+
+    data = trends.training_set(index, encoder, taxonomy, trends.load_background())
+    trend_ids = [t.id for t in taxonomy.trends]
+    classes = (trends.NONE, *trend_ids)
+    results = []
+    pool = np.flatnonzero((data.groups == 0) | (data.groups == 2))  # corpus passages and background
+    always = np.flatnonzero(data.groups == 1)  # descriptions always train
+    sentences = np.flatnonzero(data.groups == 3)  # train with their passage, never tested
+    probs = np.zeros((len(pool), len(classes)))
+    counts = np.bincount(data.labels[pool])
+    folds = min(5, int(counts[counts > 0].min()))  # trend 8 has only four passages in the corpus
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=1).split(pool, data.labels[pool]):
+        train_rows = set(pool[train].tolist())
+        rows = np.concatenate([pool[train], always, [i for i in sentences if data.parents[i] in train_rows]]).astype(
+            int
+        )
+        subset = trends.TrainingSet(data.vectors[rows], data.labels[rows], (), data.groups[rows], data.parents[rows])
+        model = trends.fit(subset, taxonomy)
+        probs[test] = model.proba(data.vectors[pool[test]])
+    results.append(
+        classification_metrics(
+            f"corpus passages, held out ({folds}-fold CV)", data.labels[pool].tolist(), probs, classes, trend_ids
+        )
+    )
+    model = trends.fit(data, taxonomy)
+    vectors = encoder.encode_passages([t for t, _, _ in labelled])
+    p = model.proba(vectors)
+    for split in sorted({s for _, _, s in labelled}):
+        rows = [i for i, (_, _, s) in enumerate(labelled) if s == split]
+        results.append(
+            classification_metrics(
+                f"other publishers' texts, {split}", [labelled[i][1] for i in rows], p[rows], classes, trend_ids
+            )
+        )
+    return results

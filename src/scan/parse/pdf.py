@@ -53,7 +53,7 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
         raise ScanError(
             f"{path}: not a readable PDF ({exc})", "check that the file is a complete PDF; re-download or re-export it"
         ) from None
-    builder = DocumentBuilder(kind="pdf", title=title if len(title) > 3 else path.stem)
+    builder = DocumentBuilder(kind="pdf", title=path.stem)
     total = 0
     for i, page in enumerate(pages):
         try:
@@ -66,6 +66,11 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
             paragraph = " ".join(block.split())
             total += len(paragraph)
             builder.add_paragraph(paragraph)
+    # PDF metadata titles are often left from a template ("Föreskriftens namn", "Microsoft Word - x"):
+    # trust one only where the first pages say it too
+    opening = " ".join(builder.text[:5000].split()).casefold()
+    if len(title) > 3 and " ".join(title.split()).casefold() in opening:
+        builder.title = title
     if total < _MIN_CHARS:
         raise ScanError(
             f"{path}: no extractable text in {len(pages)} page(s); it is probably scanned images",

@@ -1,0 +1,266 @@
+"""Classify a document against the trends: a profile for the whole document and each passage.
+
+Each passage gets calibrated probabilities over "no trend" and the trends (scan.trends). A
+document's score for a trend is the length-weighted mean of its passages' probabilities: the
+share of the text that speaks to that trend (for a one-passage text, simply the probability).
+
+- label: the trend with the highest score, or None when "no trend" scores higher than every trend
+  or the best trend's score is under LABEL_MIN;
+- labels: every trend whose score reaches LABELS_MIN (possibly none);
+- evidence: for each labelled trend, the passages that drove it, with page and text.
+
+Passages are embedded and scored in batches, and only running sums and the best few passages per
+trend are kept, so memory stays bounded for a document of hundreds of pages.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from scan.embed import Encoder
+from scan.errors import ScanError
+from scan.split import SplitSettings, split_document
+from scan.taxonomy import Taxonomy
+from scan.trends import NONE, TrendModel
+from scan.types import Document, Passage
+
+LABEL_MIN = 0.35  # chosen on the dev split of eval/classify.toml
+LABELS_MIN = 0.25
+EVIDENCE = 3
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class Evidence:
+    trend: int
+    score: float
+    text: str
+    page: int | None
+    heading: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trend": self.trend,
+            "score": round(self.score, 4),
+            "text": self.text,
+            "page": self.page,
+            "heading": self.heading,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class PassageResult:
+    passage: Passage
+    label: int | None
+    scores: dict[int, float]
+    none: float
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        return {
+            "seq": p.seq,
+            "page": p.page,
+            "heading": p.heading_path,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "label": self.label,
+            "none": round(self.none, 4),
+            "scores": {str(t): round(s, 4) for t, s in self.scores.items()},
+        }
+
+
+@dataclass
+class Classification:
+    path: str
+    title: str
+    label: int | None
+    labels: list[int]
+    scores: dict[int, float]
+    none: float  # the share of the text that speaks to no trend
+    evidence: dict[int, list[Evidence]]
+    n_passages: int
+    language: str
+    warnings: list[str] = field(default_factory=list)
+    passages: list[PassageResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "path": self.path,
+            "title": self.title,
+            "label": self.label,
+            "labels": self.labels,
+            "scores": {str(t): round(s, 4) for t, s in self.scores.items()},
+            "none": round(self.none, 4),
+            "evidence": {str(t): [e.to_json() for e in ev] for t, ev in self.evidence.items()},
+            "passages": self.n_passages,
+            "language": self.language,
+            "warnings": self.warnings,
+        }
+        if self.passages:
+            out["passage_results"] = [p.to_json() for p in self.passages]
+        return out
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_SV = {
+    "och",
+    "att",
+    "det",
+    "som",
+    "en",
+    "på",
+    "är",
+    "av",
+    "för",
+    "med",
+    "till",
+    "den",
+    "har",
+    "de",
+    "inte",
+    "om",
+    "ett",
+    "i",
+    "kommunen",
+    "vi",
+    "kan",
+    "eller",
+    "sig",
+    "ska",
+    "från",
+    "men",
+    "även",
+    "samt",
+    "genom",
+    "också",
+}
+_EN = {
+    "the",
+    "and",
+    "of",
+    "to",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "with",
+    "as",
+    "on",
+    "are",
+    "be",
+    "by",
+    "this",
+    "from",
+    "or",
+    "an",
+    "at",
+    "which",
+    "have",
+    "has",
+    "not",
+    "will",
+    "can",
+    "their",
+    "more",
+    "also",
+    "was",
+}
+
+
+def language(text: str) -> str:
+    """'sv', 'en' or 'other', from the share of very common words."""
+    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    if not words:
+        return "other"
+    sv = sum(w in _SV for w in words) / len(words)
+    en = sum(w in _EN for w in words) / len(words)
+    if max(sv, en) < 0.08:
+        return "other"
+    return "sv" if sv >= en else "en"
+
+
+def classify_document(
+    doc: Document,
+    model: TrendModel,
+    encoder: Encoder,
+    taxonomy: Taxonomy,
+    split: SplitSettings = SplitSettings(),
+    keep_passages: bool = False,
+    progress=None,
+) -> Classification:
+    """Score a document against the trends.
+
+    >>> result = classify_document(read_document(Path("rapport.pdf")), model, encoder, load_taxonomy())  # doctest: +SKIP
+    >>> result.label, round(result.scores[4], 2)
+    (4, 0.71)
+    """
+    passages = split_document(doc, split)
+    if not passages:
+        raise ScanError(f"{doc.path}: no text to classify", "check that the file holds body text")
+    lang = language(doc.text)
+    warnings = []
+    if lang == "other":
+        warnings.append(
+            f"{doc.path}: the text looks neither Swedish nor English; the trend model knows those two, "
+            "so these scores may be unreliable"
+        )
+    classes = model.classes
+    trend_cols = [i for i, c in enumerate(classes) if c != NONE]
+    none_col = classes.index(NONE)
+    totals = np.zeros(len(classes))
+    weight_sum = 0.0
+    best: dict[int, list[tuple[float, int, Passage]]] = {classes[i]: [] for i in trend_cols}
+    kept: list[PassageResult] = []
+    for i in range(0, len(passages), BATCH):
+        batch = passages[i : i + BATCH]
+        probs = model.proba(encoder.encode_passages([p.text for p in batch]))
+        weights = np.array([len(p.text) for p in batch], dtype=np.float64)
+        totals += (probs * weights[:, None]).sum(axis=0)
+        weight_sum += weights.sum()
+        for p, row in zip(batch, probs):
+            for col in trend_cols:
+                heap = best[classes[col]]
+                item = (float(row[col]), -p.seq, p)
+                if len(heap) < EVIDENCE:
+                    heapq.heappush(heap, item)
+                elif item[:2] > heap[0][:2]:
+                    heapq.heapreplace(heap, item)
+            if keep_passages:
+                top = int(np.argmax(row))
+                kept.append(
+                    PassageResult(
+                        p,
+                        classes[top] if classes[top] != NONE else None,
+                        {classes[c]: float(row[c]) for c in trend_cols},
+                        float(row[none_col]),
+                    )
+                )
+        if progress:
+            progress(len(batch))
+    shares = totals / weight_sum
+    scores = {classes[c]: float(shares[c]) for c in trend_cols}
+    none = float(shares[none_col])
+    ranked = sorted(scores, key=lambda t: -scores[t])
+    top = ranked[0]
+    label = top if scores[top] >= LABEL_MIN and scores[top] > none else None
+    labels = [t for t in ranked if scores[t] >= LABELS_MIN]
+    if label is not None and label not in labels:
+        labels.insert(0, label)
+    evidence = {}
+    for t in labels:
+        items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
+        evidence[t] = [Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end) for s, _, p in items if s >= 0.2]
+    return Classification(
+        doc.path, doc.title, label, labels, scores, none, evidence, len(passages), lang, warnings, kept
+    )

@@ -1,0 +1,24 @@
+"""The classification report: one self-contained HTML page (no scripts, no web fonts, no CDN)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib.resources import files
+
+from scan import __version__
+from scan.classify import Classification
+from scan.taxonomy import Taxonomy
+
+
+def render_report(results: list[Classification], taxonomy: Taxonomy) -> str:
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    template = env.from_string(files("scan").joinpath("templates/report.html").read_text(encoding="utf-8"))
+    return template.render(
+        results=results,
+        taxonomy=taxonomy,
+        names={t.id: t.name for t in taxonomy.trends},
+        version=__version__,
+        created=datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )
