@@ -394,6 +394,32 @@ def classify(files, per_passage, report, trends_file, progress, index_dir, as_js
         click.echo(f"Report written to {report}", err=True)
 
 
+# ---- serve ----------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this machine by default)."
+)
+@click.option("--port", default=8000, show_default=True, help="Port.")
+@click.option(
+    "--trends",
+    "trends_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Taxonomy file (default: corpus/trends/vff4.toml).",
+)
+@click.option("--max-upload-mb", default=20, show_default=True, help="Largest file a user may upload.")
+@index_option
+def serve(host, port, trends_file, max_upload_mb, index_dir):
+    """A local web page for search, classification and quotes, in Swedish."""
+    import uvicorn
+
+    from scan.web import create_app
+
+    app = create_app(index_dir, trends_file, max_upload_mb=max_upload_mb)
+    click.echo(f"scan is running at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 # ---- info -----------------------------------------------------------------------------------
 def _size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -476,9 +502,10 @@ def evaluate(task, data_file, modes, index_dir, as_json):
 
     index, encoder = _open(index_dir, None)
     if task == "classify":
+        from scan.config import project_file
         from scan.taxonomy import load_taxonomy
 
-        labelled = ev.load_labelled_texts(data_file or Path("eval/classify.toml"))
+        labelled = ev.load_labelled_texts(data_file or project_file("eval/classify.toml"))
         for result in ev.evaluate_classification(index, encoder, load_taxonomy(), labelled):
             if as_json:
                 click.echo(json.dumps(result.to_json(), ensure_ascii=False))

@@ -11,6 +11,16 @@ from scan.embed import DEFAULT_MODEL
 from scan.split import SplitSettings
 
 
+def project_file(relative: str) -> Path:
+    """A file of the project (corpus/, eval/): from the current folder if it is there, else from the
+    checkout that this scan runs from."""
+    here = Path(relative)
+    if here.exists():
+        return here
+    checkout = Path(__file__).resolve().parents[2] / relative
+    return checkout if checkout.exists() else here
+
+
 def default_index_dir() -> Path:
     return Path(os.environ.get("SCAN_INDEX", "index"))
 

@@ -51,7 +51,9 @@ class SearchResult:
 
 
 def default_query_file() -> Path:
-    return Path("eval/search.toml")
+    from scan.config import project_file
+
+    return project_file("eval/search.toml")
 
 
 def load_queries(path: Path) -> list[Query]:
@@ -141,7 +143,9 @@ class QuoteResult:
 
 
 def default_claims_file() -> Path:
-    return Path("eval/quotes.toml")
+    from scan.config import project_file
+
+    return project_file("eval/quotes.toml")
 
 
 def load_claims(path: Path) -> list[Claim]:

@@ -11,6 +11,12 @@ import re
 from functools import lru_cache
 
 ANALYZER = "snowball-swedish-v1"
+# Function words, never worth highlighting (BM25 already gives them little weight in ranking).
+STOP_WORDS = frozenset(
+    "och att det som en på är av för med till den har de inte om ett i vi kan eller sig ska från men även samt "
+    "genom också så än där vid när hur vad vilken vilka detta dessa denna sin sina deras man the and of to in is "
+    "for on are be by".split()
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -255,6 +255,25 @@ class Index:
         refs = json.loads(row["footnote_refs"]) if row else []
         return tuple(sorted({n for offset, n in refs if para_start <= offset <= para_end}))
 
+    def reference_list(self) -> list[dict[str, Any]]:
+        """The sources the indexed analyses cite, with the footnotes that cite them."""
+        rows = self.db.execute(
+            "SELECT s.*, group_concat(f.footnote, ', ') AS notes FROM sources s "
+            "LEFT JOIN footnote_sources f ON f.source_id = s.id GROUP BY s.id ORDER BY min(f.footnote), s.title"
+        ).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "title": r["title"],
+                "publisher": r["publisher"],
+                "year": r["year"],
+                "url": r["url"],
+                "kind": r["kind"],
+                "footnotes": r["notes"] or "",
+            }
+            for r in rows
+        ]
+
     def facets(self) -> dict[str, list]:
         """The values each filter can take in this index."""
         docs = self.documents()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scan.errors import ScanError
 
-DEFAULT_TAXONOMY = Path("corpus/trends/vff4.toml")
+DEFAULT_TAXONOMY = "corpus/trends/vff4.toml"
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     >>> [t.id for t in load_taxonomy().trends]  # doctest: +SKIP
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     """
-    path = path or DEFAULT_TAXONOMY
+    from scan.config import project_file
+
+    path = path or project_file(DEFAULT_TAXONOMY)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

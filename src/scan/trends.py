@@ -38,7 +38,7 @@ from scan.taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKGROUND = Path("corpus/trends/background.toml")
+DEFAULT_BACKGROUND = "corpus/trends/background.toml"
 C = 30.0  # inverse regularisation: best calibration on the dev split of eval/classify.toml (10 ties on accuracy)
 FOLDS = 5
 MODEL_VERSION = 2
@@ -105,7 +105,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 def load_background(path: Path | None = None) -> list[str]:
-    path = path or DEFAULT_BACKGROUND
+    from scan.config import project_file
+
+    path = path or project_file(DEFAULT_BACKGROUND)
     try:
         texts = tomllib.loads(path.read_text(encoding="utf-8"))["texts"]
     except FileNotFoundError:

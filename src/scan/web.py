@@ -1,0 +1,314 @@
+"""`scan serve`: a local web page over the same library functions as the CLI.
+
+Sök (search with filters, highlighted terms), Klassificera (upload or paste, trend profile chart,
+evidence), Citat (a claim or a trend in, quotes out, "copy as Markdown"), Källor (the documents
+and the reference list). Swedish throughout; nothing is loaded from the net.
+
+Safety: uploads are limited in size, their type is checked by content (not by name), they are
+read into a temporary file whose name the user does not choose, and deleted after; nothing is
+written into the corpus. Errors are shown on the page; tracebacks only go to the server log.
+"""
+
+import logging
+import re
+import tempfile
+import threading
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import UploadFile
+
+from scan.errors import ScanError
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_MB = 20
+MAX_PASTE_CHARS = 500_000
+
+
+def sniff(data: bytes, filename: str) -> str:
+    """The suffix to read an upload as, from its content; ScanError if it is none we read."""
+    name = filename.lower()
+    if data.startswith(b"%PDF-"):
+        return ".pdf"
+    if data.startswith(b"PK\x03\x04"):
+        if name.endswith(".docx"):
+            raise ScanError("Word-filer (.docx) kan inte läsas ännu", "spara dokumentet som PDF och ladda upp det igen")
+        raise ScanError("filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Markdown- eller textfil")
+    if b"\x00" in data[:4096]:
+        raise ScanError("filen är inte en text, PDF eller Markdown", "ladda upp en PDF-, Markdown- eller textfil")
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScanError("texten är inte kodad som UTF-8", "spara filen som UTF-8 och försök igen") from None
+    return ".md" if name.endswith((".md", ".markdown")) else ".txt"
+
+
+_SWEDISH = [  # the library's messages that a web user can meet, in Swedish: (pattern, message, hint)
+    (
+        r"not a readable PDF",
+        "PDF-filen går inte att läsa",
+        "kontrollera att filen är en hel PDF; ladda ner eller exportera den igen",
+    ),
+    (r"encrypted", "PDF-filen är lösenordsskyddad", "spara en kopia utan lösenord och ladda upp den"),
+    (
+        r"no extractable text",
+        "PDF-filen innehåller ingen text, troligen inskannade bilder",
+        "kör textigenkänning (OCR) på filen först",
+    ),
+    (r"the query is empty", "sökfrågan är tom", "skriv vad du letar efter"),
+    (r"characters long; the limit", "sökfrågan är för lång", "korta ner den till själva frågan"),
+    (
+        r"too short to find quotes",
+        "påståendet är för kort: skriv minst tre ord",
+        "skriv påståendet som en mening, eller sök på ett enskilt ord under Sök",
+    ),
+    (r"no document matches --(\w+) (.*)", "inget dokument matchar filtret ({0}: {1})", None),
+    (r"no trend (\d+)", "trend {0} finns inte", None),
+    (r"the file is empty|no text found|no text to classify", "filen innehåller ingen text", "välj en fil med text"),
+    (r"not UTF-8", "texten är inte kodad som UTF-8", "spara filen som UTF-8 och försök igen"),
+]
+
+
+def swedish(exc: ScanError) -> tuple[str, str]:
+    """The error in Swedish where we know it (the hint may keep its list of valid values)."""
+    for pattern, message, hint in _SWEDISH:
+        m = re.search(pattern, exc.message)
+        if m:
+            valid = (
+                (exc.hint or "")
+                .replace("valid values:", "giltiga värden:")
+                .replace("valid trend ids:", "giltiga trender:")
+            )
+            return message.format(*m.groups()), hint if hint is not None else valid
+    return exc.message, exc.hint or ""
+
+
+class Scanner:
+    """The loaded index, encoder, taxonomy and trend model, shared by the requests (one at a time)."""
+
+    def __init__(self, index_dir: Path, trends_file: Path | None = None, encoder=None):
+        from scan.cli import _open
+        from scan.taxonomy import load_taxonomy
+
+        self.index, loaded = _open(index_dir, None)
+        self.encoder = encoder or loaded
+        self.taxonomy = load_taxonomy(trends_file)
+        self._model = None
+        self.lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            from scan.trends import load_or_train
+
+            self._model = load_or_train(self.index, self.encoder, self.taxonomy)
+        return self._model
+
+
+def _highlight(text: str, terms: list[str]):
+    """Escape the text and mark words whose stem is one of the query's."""
+    from markupsafe import Markup, escape
+
+    from scan.keywords import STOP_WORDS, analyze
+
+    wanted = set(terms) - set(analyze(" ".join(STOP_WORDS)))
+    out = []
+    for piece in re.split(r"(\w+)", text):
+        if piece and re.fullmatch(r"\w+", piece) and analyze(piece) and analyze(piece)[0] in wanted:
+            out.append(Markup("<mark>") + escape(piece) + Markup("</mark>"))
+        else:
+            out.append(escape(piece))
+    return Markup("").join(out)
+
+
+def create_app(
+    index_dir: Path,
+    trends_file: Path | None = None,
+    scanner: "Scanner | None" = None,
+    max_upload_mb: int = MAX_UPLOAD_MB,
+) -> FastAPI:
+    from jinja2 import Environment, FunctionLoader, select_autoescape
+
+    from scan.classify import classify_document
+    from scan.export import to_markdown
+    from scan.keywords import analyze
+    from scan.parse import read_document
+    from scan.quotes import find_quotes
+    from scan.search import search
+    from scan.types import Filters
+
+    scan = scanner or Scanner(index_dir, trends_file)
+    templates = files("scan").joinpath("templates/web")
+    env = Environment(
+        loader=FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["highlight"] = _highlight
+    env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
+    app = FastAPI(title="scan", docs_url=None, redoc_url=None, openapi_url=None)
+    names = {t.id: t.name for t in scan.taxonomy.trends}
+
+    def page(template: str, status: int = 200, **context) -> HTMLResponse:
+        context.setdefault("error", None)
+        return HTMLResponse(
+            env.get_template(template).render(taxonomy=scan.taxonomy, names=names, **context), status_code=status
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):  # never a stack trace on the page
+        logger.exception("error on %s", request.url.path)
+        return page(
+            "sok.html",
+            500,
+            title="Fel",
+            active="",
+            q="",
+            hits=[],
+            facets=_facets(),
+            publisher="",
+            year="",
+            doc="",
+            terms=[],
+            error="något gick fel i scan; felet är loggat på servern",
+        )
+
+    def _facets():
+        return scan.index.facets()
+
+    @app.get("/")
+    def root():
+        return RedirectResponse("/sok")
+
+    @app.get("/sok", response_class=HTMLResponse)
+    def sok(q: str = "", publisher: str = "", year: str = "", doc: str = "", k: int = 10):
+        context = dict(
+            title="Sök i källorna",
+            active="/sok",
+            q=q,
+            publisher=publisher,
+            year=year,
+            doc=doc,
+            hits=[],
+            terms=analyze(q),
+            facets=_facets(),
+        )
+        if q:
+            try:
+                filters = Filters((doc,) if doc else (), publisher or None, int(year) if year else None, None)
+                with scan.lock:
+                    context["hits"] = search(scan.index, scan.encoder, q, k=max(1, min(k, 50)), filters=filters)
+            except ScanError as exc:
+                message, hint = swedish(exc)
+                return page("sok.html", 400, error=message, hint=hint, **context)
+            except ValueError:
+                return page("sok.html", 400, error="året måste vara ett tal", hint="", **context)
+        return page("sok.html", **context)
+
+    @app.get("/klassificera", response_class=HTMLResponse)
+    def klassificera_form():
+        return page(
+            "klassificera.html",
+            title="Klassificera en rapport",
+            active="/klassificera",
+            text="",
+            result=None,
+            max_mb=max_upload_mb,
+        )
+
+    @app.post("/klassificera", response_class=HTMLResponse)
+    async def klassificera(request: Request):
+        context = dict(
+            title="Klassificera en rapport", active="/klassificera", text="", result=None, max_mb=max_upload_mb
+        )
+        limit = max_upload_mb * 1024 * 1024
+        if int(request.headers.get("content-length") or 0) > limit + 64 * 1024:
+            return page(
+                "klassificera.html",
+                413,
+                error=f"filen är större än {max_upload_mb} MB",
+                hint="dela upp den eller klassificera den med kommandot scan classify",
+                **context,
+            )
+        form = await request.form(max_part_size=limit + 1)
+        upload, text = form.get("file"), str(form.get("text") or "")
+        context["text"] = text[:MAX_PASTE_CHARS]
+        try:
+            with tempfile.TemporaryDirectory(prefix="scan-upload-") as tmp:
+                if isinstance(upload, UploadFile) and upload.filename:
+                    data = await upload.read(limit + 1)
+                    if len(data) > limit:
+                        raise ScanError(
+                            f"filen är större än {max_upload_mb} MB", "dela upp den eller använd scan classify"
+                        )
+                    if not data.strip():
+                        raise ScanError("filen är tom", "välj en fil med text")
+                    path = Path(tmp) / ("upload" + sniff(data, upload.filename))
+                    path.write_bytes(data)
+                    title = Path(upload.filename).name
+                elif text.strip():
+                    if len(text) > MAX_PASTE_CHARS:
+                        raise ScanError("texten är för lång för att klistras in", "ladda upp den som fil i stället")
+                    path = Path(tmp) / "upload.txt"
+                    path.write_text(text, encoding="utf-8")
+                    title = "Inklistrad text"
+                else:
+                    raise ScanError("välj en fil eller klistra in text", "")
+                with scan.lock:
+                    doc = read_document(path)
+                    result = classify_document(doc, scan.model, scan.encoder, scan.taxonomy)
+                result.title, result.path = title, title
+                result.warnings = [w.replace(str(path), title) for w in result.warnings]
+                context["result"] = result
+        except ScanError as exc:
+            message, hint = swedish(exc)
+            message = re.sub(r"\S*scan-upload-[^/]+/upload\.\w+:? ?", "", message)  # never show server paths
+            return page("klassificera.html", 400, error=message, hint=hint, **context)
+        return page("klassificera.html", **context)
+
+    @app.get("/citat", response_class=HTMLResponse)
+    def citat(claim: str = "", trend: str = ""):
+        context = dict(
+            title="Hitta citat",
+            active="/citat",
+            claim=claim,
+            trend=trend,
+            quotes=[],
+            markdown="",
+            searched=bool(claim or trend),
+        )
+        if not context["searched"]:
+            return page("citat.html", **context)
+        try:
+            heading = claim
+            text = claim
+            if trend:
+                chosen = scan.taxonomy.get(int(trend))
+                text, heading = chosen.query, f"Trend {chosen.id}: {chosen.name}"
+            with scan.lock:
+                quotes = find_quotes(scan.index, scan.encoder, text, k=8, check=not trend)
+            context.update(quotes=quotes, markdown=to_markdown(quotes, heading))
+        except ScanError as exc:
+            message, hint = swedish(exc)
+            return page("citat.html", 400, error=message, hint=hint, **context)
+        except ValueError:
+            return page("citat.html", 400, error="välj en trend i listan", hint="", **context)
+        return page("citat.html", **context)
+
+    @app.get("/kallor", response_class=HTMLResponse)
+    def kallor():
+        return page(
+            "kallor.html",
+            title="Källor",
+            active="/kallor",
+            docs=scan.index.documents(),
+            passages=len(scan.index),
+            encoder=scan.index.encoder_name,
+            sources=scan.index.reference_list(),
+        )
+
+    return app

@@ -1,0 +1,132 @@
+"""The web page in a real headless browser: Debian's chromium driven by Playwright.
+
+Marked `browser`; skipped where /usr/bin/chromium is not installed (.ci/run installs it)."""
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+from conftest import FIXTURES
+from pdfgen import write_pdf
+
+from scan.embed import HashEncoder
+from scan.ingest import ingest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (apt-get install chromium)"),
+]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from scan.web import create_app
+
+    root = tmp_path_factory.mktemp("web")
+    corpus = root / "mini"
+    shutil.copytree(FIXTURES / "mini", corpus)
+    ingest([corpus], root / "idx", HashEncoder(256))
+    app = create_app(root / "idx", FIXTURES / "mini-trends.toml")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", root
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    base, _ = server
+    context = browser.new_context(
+        base_url=base, permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1280, "height": 800}
+    )
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def test_search_by_typing_and_pressing_enter(page):
+    page.goto("/sok")
+    page.fill("#q", "rekrytera undersköterskor")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    first = page.locator(".hit").first
+    assert "s. 4" in first.locator(".cite").inner_text()
+    assert first.locator("mark").count() >= 1
+
+
+def test_upload_a_file_and_see_the_trend_chart(page, server, tmp_path):
+    path = write_pdf(tmp_path / "rapport.pdf", [["Kommunen måste rekrytera fler undersköterskor och lärare."]])
+    page.goto("/klassificera")
+    page.set_input_files("#file", str(path))
+    page.click("button[type=submit]")
+    page.wait_for_selector("#trendprofil")
+    bars = page.locator("#trendprofil rect.bar")
+    assert bars.count() == 2
+    widths = [float(bars.nth(i).get_attribute("width")) for i in range(2)]
+    assert widths[0] > widths[1]  # trend 1 is the profile's peak
+    assert "Kompetensförsörjning" in page.locator(".notice").first.inner_text()
+    page.screenshot(path=str(server[1] / "klassificera.png"))
+
+
+def test_copy_quotes_as_markdown(page):
+    page.goto("/citat")
+    page.fill("#claim", "kommunen har svårt att rekrytera undersköterskor")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".quote")
+    page.click("#copy-md")
+    page.wait_for_function("document.getElementById('copy-status').textContent.length > 0")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("## kommunen har svårt att rekrytera undersköterskor")
+    assert "[^1]: Testby kommun (2024)." in copied
+
+
+def test_the_menu_works_from_the_keyboard(page):
+    page.goto("/sok")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Källor":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/kallor")
+    assert page.locator("h1").inner_text() == "Källor"
+
+
+def test_errors_are_shown_on_the_page(page):
+    page.goto("/citat")
+    page.fill("#claim", "tillit")
+    page.click("button[type=submit]")
+    assert "påståendet är för kort" in page.locator("[role=alert]").inner_text()
