@@ -30,6 +30,7 @@ test: install browser
 
 bench: install
 	$(PYTHON) bench/run.py
+	$(PYTHON) bench/pdf.py
 
 lint: install
 	$(PYTHON) -m ruff check src tests bench

@@ -60,3 +60,16 @@ def encrypt(pdf: bytes, user_password: str, owner_password: str = "owner") -> by
 def write_pdf(path: Path, pages: list[list[str]], **kwargs) -> Path:
     path.write_bytes(make_pdf(pages, **kwargs))
     return path
+
+
+def add_outline(pdf: bytes, entries: list[tuple[str, int, str | None]]) -> bytes:
+    """Add bookmarks: (title, physical page index, parent title or None)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    made = {}
+    for title, page, parent in entries:
+        made[title] = writer.add_outline_item(title=title, page_number=page, parent=made.get(parent))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -94,3 +94,24 @@ def test_help_lists_the_commands(run):
     out = run("--help").stdout
     for command in ("ingest", "search", "info", "eval"):
         assert command in out
+
+
+def test_ingest_warns_about_scanned_pages_and_info_shows_the_report(run, tmp_path):
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from pdfgen import write_pdf
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    filler = "Kommunen arbetar med klimatfrågan tillsammans med regionen och andra aktörer i hela länet."
+    write_pdf(folder / "plan.pdf", [[filler] * 5, [], [filler] * 5])
+    result = run("ingest", folder, "--index", tmp_path / "idx")
+    assert result.exit_code == 0
+    assert "Warning: plan.pdf: no text (scanned?) on page 2 (see: scan info --doc plan.pdf)" in result.stderr
+    result = run("info", "--doc", "plan.pdf", "--index", tmp_path / "idx")
+    assert "no text (scanned?) on page 2" in result.stdout and "page numbers: physical pages" in result.stdout
+    data = json.loads(run("info", "--doc", "plan.pdf", "--index", tmp_path / "idx", "--json").stdout)
+    assert data["extraction"]["no_text"] == [2] and data["extraction"]["pages"] == 3
+    result = run("info", "--doc", "nope.pdf", "--index", tmp_path / "idx")
+    assert result.exit_code == 1 and "documents: plan.pdf" in result.stderr

@@ -151,3 +151,43 @@ def test_metadata_overrides_title(tmp_path):
 def test_paths_are_kept_as_given(tmp_path):
     doc = read_document(Path(FIXTURES / "mini" / "parkering.txt"))
     assert doc.path.endswith("parkering.txt") and len(doc.sha256) == 64
+
+
+def test_docx_headings_paragraphs_and_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Klimatstrategi"
+    document.add_heading("Inledning", 1)
+    document.add_paragraph("Kommunen ska minska utsläppen med 70 procent till 2030.")
+    document.add_heading("Transporter", 2)
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Bussar", "eldrivna 2027"
+    document.add_heading("Energi", 1)
+    document.add_paragraph("Solceller på alla kommunala tak.")
+    document.save(tmp_path / "strategi.docx")
+    doc = read_document(tmp_path / "strategi.docx")
+    assert doc.kind == "docx" and doc.title == "Klimatstrategi"
+    assert section_at(doc, "Kommunen ska minska").heading == ("Inledning",)
+    assert section_at(doc, "Bussar | eldrivna 2027").heading == ("Inledning", "Transporter")
+    assert section_at(doc, "Solceller").heading == ("Energi",) and section_at(doc, "Solceller").page is None
+
+
+def test_a_broken_docx_is_a_clear_error(tmp_path):
+    (tmp_path / "trasig.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ScanError, match="trasig.docx: not a readable Word file"):
+        read_document(tmp_path / "trasig.docx")
+
+
+def test_html_keeps_headings_and_drops_menus_and_scripts(tmp_path):
+    (tmp_path / "sida.html").write_text(
+        "<html><head><meta charset='utf-8'><title>Tillit i Testby</title><script>var x = 1;</script></head>"
+        "<body><nav>Meny Start Kontakt</nav><main><h1>Tillit</h1><p>Tilliten minskar bland unga.</p>"
+        "<h2>Åtgärder</h2><ul><li><p>Fler mötesplatser.</p></li></ul></main><footer>© Testby</footer></body></html>",
+        encoding="utf-8",
+    )
+    doc = read_document(tmp_path / "sida.html")
+    assert doc.kind == "html" and doc.title == "Tillit i Testby"
+    assert section_at(doc, "Tilliten minskar").heading == ("Tillit",)
+    assert section_at(doc, "Fler mötesplatser").heading == ("Tillit", "Åtgärder")
+    assert "Meny" not in doc.text and "var x" not in doc.text and "Testby" not in doc.text.replace("Tillit", "")

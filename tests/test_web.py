@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
@@ -42,10 +44,21 @@ def test_classify_pasted_text_shows_the_profile_and_evidence(client):
     assert "Belägg för 1. Kompetensförsörjning" in r.text
 
 
-@pytest.mark.parametrize("name", ["rapport.pdf", "rapport.md", "rapport.txt"])
+def _docx(text: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Rapport", 1)
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["rapport.pdf", "rapport.docx", "rapport.md", "rapport.txt"])
 def test_classify_uploads_of_each_kind(client, name):
     text = "Kommunen måste rekrytera fler undersköterskor och lärare."
-    data = make_pdf([[text]]) if name.endswith(".pdf") else text.encode()
+    data = make_pdf([[text]]) if name.endswith(".pdf") else _docx(text) if name.endswith(".docx") else text.encode()
     r = client.post("/klassificera", files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 200 and "<h2>" + name + "</h2>" in r.text and "Kompetensförsörjning</strong>" in r.text
 
@@ -54,7 +67,8 @@ def test_classify_uploads_of_each_kind(client, name):
     "name, data, message",
     [
         ("bild.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "filen är inte en text, PDF eller Markdown"),
-        ("rapport.docx", b"PK\x03\x04rest-of-a-zip", "Word-filer (.docx) kan inte läsas ännu"),
+        ("rapport.docx", b"PK\x03\x04rest-of-a-zip", "Word-filen går inte att läsa"),
+        ("arkiv.zip", b"PK\x03\x04rest-of-a-zip", "filen är ett zip-arkiv"),
         ("trasig.pdf", b"%PDF-1.4 nothing more", "PDF-filen går inte att läsa"),
         ("tom.txt", b"", "filen är tom"),
         ("latin1.txt", "Välfärd".encode("latin-1"), "texten är inte kodad som UTF-8"),
@@ -109,6 +123,7 @@ def test_sources_page_lists_documents_and_the_reference_list(client):
     r = client.get("/kallor")
     assert r.status_code == 200 and "Omvärldsanalys för Testby" in r.text and "Nya parkeringsavgifter" in r.text
     assert "Rekryteringsrapport 2020" in r.text and "1, 2" in r.text
+    assert "utan anmärkning" in r.text  # the extraction report column
 
 
 def test_no_asset_is_loaded_from_the_net(client):

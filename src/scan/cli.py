@@ -164,6 +164,8 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     )
     for path, reason in report.skipped:
         click.secho(f"Skipped {path}: {reason}", fg="yellow", err=True)
+    for warning in report.warnings:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
     parts = [
         f"{len(report.added)} added",
         f"{len(report.updated)} updated",
@@ -430,11 +432,41 @@ def _size(n: int) -> str:
 
 
 @main.command()
+@click.option("--doc", "doc_id", default=None, help="Show one document: its metadata and extraction report.")
 @index_option
 @json_option
-def info(index_dir, as_json):
+def info(doc_id, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
     index = _open_index(index_dir)
+    if doc_id:
+        report = index.extraction_report(doc_id)
+        doc = next(d for d in index.documents() if d.doc_id == doc_id)
+        data = {
+            "doc_id": doc.doc_id,
+            "title": doc.title,
+            "kind": doc.kind,
+            "path": doc.path,
+            "sha256": doc.sha256,
+            "passages": doc.passages,
+            "metadata": doc.metadata,
+            "extraction": report,
+        }
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False))
+            return
+        from scan.ingest import extraction_problems
+
+        click.echo(f"{doc.title}  ({doc.doc_id}, {doc.kind}, {doc.passages} passages)")
+        for key, value in doc.metadata.items():
+            click.echo(f"  {key}: {value}")
+        if not report:
+            click.echo("  extraction: nothing to report for this kind of file")
+            return
+        click.echo(f"  extraction: {extraction_problems(report) or 'no problems found'}")
+        for key, value in report.items():
+            if value not in ([], 0, None) and key not in ("no_text", "little_text", "broken", "unreadable"):
+                click.echo(f"    {key.replace('_', ' ')}: {value}")
+        return
     m = index.manifest
     docs = index.documents()
     data = {

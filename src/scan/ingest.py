@@ -28,6 +28,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[str] = field(default_factory=list)  # one line per document whose extraction has problems
     passages: int = 0  # passages embedded in this run
     generation: str = ""
 
@@ -110,6 +111,8 @@ def ingest(
                 bar.update(1)
                 continue
             parsed.append((doc, split_document(doc, split)))
+            if problem := extraction_problems(doc.report):
+                report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
             bar.update(1)
         bar.close()
 
@@ -129,6 +132,22 @@ def ingest(
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
         report.generation = writer.commit().name
     return report
+
+
+def extraction_problems(report: dict) -> str:
+    """One line on what went wrong in a document's extraction, or '' if nothing did."""
+    parts = []
+    for key, what in (
+        ("no_text", "no text (scanned?)"),
+        ("little_text", "little text"),
+        ("broken", "broken text (glued words)"),
+        ("unreadable", "unreadable"),
+    ):
+        pages = report.get(key) or []
+        if pages:
+            listed = ", ".join(map(str, pages[:8])) + (" …" if len(pages) > 8 else "")
+            parts.append(f"{what} on page{'s' if len(pages) > 1 else ''} {listed}")
+    return "; ".join(parts)
 
 
 def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceList], present, report: IngestReport) -> bool:

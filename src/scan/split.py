@@ -97,8 +97,8 @@ def split_document(doc: Document, settings: SplitSettings = SplitSettings()) -> 
     """
     starts = [s.start for s in doc.sections]
 
-    def page_at(offset: int) -> int | None:
-        return doc.sections[max(0, bisect_right(starts, offset) - 1)].page
+    def section_at(offset: int) -> Section:
+        return doc.sections[max(0, bisect_right(starts, offset) - 1)]
 
     passages: list[Passage] = []
     for start, end, heading in _blocks(doc):
@@ -113,9 +113,10 @@ def split_document(doc: Document, settings: SplitSettings = SplitSettings()) -> 
                     start=p_start,
                     end=p_end,
                     heading=heading,
-                    page=page_at(p_start),
-                    page_end=page_at(p_end - 1),
+                    page=section_at(p_start).page,
+                    page_end=section_at(p_end - 1).page,
                     footnotes=notes,
+                    physical_page=section_at(p_start).physical_page,
                 )
             )
     return passages

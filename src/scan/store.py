@@ -45,12 +45,12 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
     sha256 TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, footnotes TEXT NOT NULL,
-    footnote_refs TEXT NOT NULL, sections TEXT NOT NULL, added TEXT NOT NULL
+    footnote_refs TEXT NOT NULL, sections TEXT NOT NULL, report TEXT NOT NULL, added TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL,
+    heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL, physical_page INTEGER,
     UNIQUE (doc_id, seq)
 );
 CREATE TABLE IF NOT EXISTS sources (
@@ -94,6 +94,7 @@ def _row_to_passage(row: sqlite3.Row) -> Passage:
         page=row["page"],
         page_end=row["page_end"],
         footnotes=tuple(json.loads(row["footnotes"])),
+        physical_page=row["physical_page"],
     )
 
 
@@ -188,6 +189,13 @@ class Index:
             )
             for r in rows
         ]
+
+    def extraction_report(self, doc_id: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT report FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            valid = ", ".join(d.doc_id for d in self.documents())
+            raise ScanError(f"no document '{doc_id}' in the index", f"documents: {valid}")
+        return json.loads(row["report"])
 
     def document_text(self, doc_id: str) -> str:
         if doc_id not in self._texts:
@@ -507,7 +515,7 @@ class IndexWriter:
             raise ValueError(f"expected {len(passages)} vectors of dimension {self.dimension}, got {vectors.shape}")
         self.remove(doc.doc_id)
         self.db.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.doc_id,
                 doc.path,
@@ -519,14 +527,15 @@ class IndexWriter:
                 json.dumps({str(k): v for k, v in doc.footnotes.items()}, ensure_ascii=False),
                 json.dumps([list(r) for r in doc.footnote_refs]),
                 json.dumps([[s.start, s.end, list(s.heading), s.page] for s in doc.sections], ensure_ascii=False),
+                json.dumps(doc.report, ensure_ascii=False),
                 _now(),
             ),
         )
         ids = []
         for p in passages:
             cur = self.db.execute(
-                'INSERT INTO passages (doc_id, seq, text, start, "end", heading, page, page_end, footnotes) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO passages (doc_id, seq, text, start, "end", heading, page, page_end, footnotes, '
+                "physical_page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     p.doc_id,
                     p.seq,
@@ -537,6 +546,7 @@ class IndexWriter:
                     p.page,
                     p.page_end,
                     json.dumps(list(p.footnotes)),
+                    p.physical_page,
                 ),
             )
             ids.append(cur.lastrowid)

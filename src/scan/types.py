@@ -19,7 +19,8 @@ class Section:
     start: int
     end: int
     heading: tuple[str, ...] = ()
-    page: int | None = None
+    page: int | None = None  # the printed page
+    physical_page: int | None = None  # the page's position in the file (PDF)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     footnotes: dict[int, str] = field(default_factory=dict)
     footnote_refs: tuple[tuple[int, int], ...] = ()
+    report: dict[str, Any] = field(default_factory=dict)  # the extraction report (PDF)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Passage:
     page: int | None = None
     page_end: int | None = None
     footnotes: tuple[int, ...] = ()
+    physical_page: int | None = None
 
     @property
     def heading_path(self) -> str:
@@ -123,6 +126,7 @@ class Hit:
             "doc_id": self.doc_id,
             "title": self.title,
             "page": p.page,
+            "physical_page": p.physical_page,
             "heading": p.heading_path,
             "text": p.text,
             "start": p.start,

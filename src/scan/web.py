@@ -34,9 +34,11 @@ def sniff(data: bytes, filename: str) -> str:
     if data.startswith(b"%PDF-"):
         return ".pdf"
     if data.startswith(b"PK\x03\x04"):
-        if name.endswith(".docx"):
-            raise ScanError("Word-filer (.docx) kan inte läsas ännu", "spara dokumentet som PDF och ladda upp det igen")
-        raise ScanError("filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Markdown- eller textfil")
+        if b"word/document.xml" in data[:200_000] or name.endswith(".docx"):
+            return ".docx"  # the reader refuses it clearly if it is no Word file after all
+        raise ScanError(
+            "filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Word-, Markdown- eller textfil"
+        )
     if b"\x00" in data[:4096]:
         raise ScanError("filen är inte en text, PDF eller Markdown", "ladda upp en PDF-, Markdown- eller textfil")
     try:
@@ -69,6 +71,7 @@ _SWEDISH = [  # the library's messages that a web user can meet, in Swedish: (pa
     (r"no trend (\d+)", "trend {0} finns inte", None),
     (r"the file is empty|no text found|no text to classify", "filen innehåller ingen text", "välj en fil med text"),
     (r"not UTF-8", "texten är inte kodad som UTF-8", "spara filen som UTF-8 och försök igen"),
+    (r"not a readable Word file", "Word-filen går inte att läsa", "öppna den i Word och spara den som .docx igen"),
 ]
 
 
@@ -150,6 +153,14 @@ def create_app(
     )
     env.filters["highlight"] = _highlight
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
+    env.filters["swedish_report"] = lambda text: (
+        text.replace("no text (scanned?)", "ingen text (inskannad?)")
+        .replace("little text", "lite text")
+        .replace("broken text (glued words)", "trasig text (ihopskrivna ord)")
+        .replace("unreadable", "oläsbar")
+        .replace(" on pages ", " på sidorna ")
+        .replace(" on page ", " på sidan ")
+    )
     app = FastAPI(title="scan", docs_url=None, redoc_url=None, openapi_url=None)
     names = {t.id: t.name for t in scan.taxonomy.trends}
 
@@ -301,11 +312,16 @@ def create_app(
 
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
+        from scan.ingest import extraction_problems
+
+        docs = scan.index.documents()
+        problems = {d.doc_id: extraction_problems(scan.index.extraction_report(d.doc_id)) for d in docs}
         return page(
             "kallor.html",
             title="Källor",
             active="/kallor",
-            docs=scan.index.documents(),
+            docs=docs,
+            problems=problems,
             passages=len(scan.index),
             encoder=scan.index.encoder_name,
             sources=scan.index.reference_list(),

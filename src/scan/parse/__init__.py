@@ -9,6 +9,8 @@ from typing import Any
 
 from scan.errors import ScanError
 from scan.parse.common import DocumentBuilder
+from scan.parse.docx import read_docx
+from scan.parse.html import read_html
 from scan.parse.markdown import read_markdown
 from scan.parse.pdf import read_pdf
 from scan.parse.text import read_text
@@ -20,6 +22,9 @@ READERS: dict[str, Callable[[Path, bytes], DocumentBuilder]] = {
     ".txt": read_text,
     ".text": read_text,
     ".pdf": read_pdf,
+    ".docx": read_docx,
+    ".html": read_html,
+    ".htm": read_html,
 }
 
 
@@ -62,4 +67,5 @@ def read_document(path: Path, doc_id: str | None = None, metadata: dict[str, Any
         metadata=meta,
         footnotes=dict(built.footnotes),
         footnote_refs=tuple(built.footnote_refs),
+        report=dict(built.report),
     )

@@ -40,7 +40,20 @@ class DocumentBuilder:
     footnotes: dict[int, str] = field(default_factory=dict)
     heading: tuple[str, ...] = ()
     page: int | None = None
+    physical_page: int | None = None
+    report: dict = field(default_factory=dict)
     _last_heading: tuple[str, ...] | None = None
+    _stack: list[tuple[int, str]] = field(default_factory=list)
+
+    def push_heading(self, level: int, title: str) -> None:
+        """Enter a heading of the given level (1 = top): the heading path is the open headings."""
+        title = " ".join(title.split())
+        if not title:
+            return
+        stack = [h for h in self._stack if h[0] < level]
+        stack.append((level, title))
+        self._stack = stack
+        self.heading = tuple(t for _, t in stack)
 
     def add_paragraph(self, paragraph: str, refs: list[tuple[int, int]] = ()) -> None:
         """Append a paragraph (already one line); `refs` are (offset in paragraph, note number)."""
@@ -58,11 +71,13 @@ class DocumentBuilder:
         self.text += sep + paragraph
         self.footnote_refs.extend((start + off, n) for off, n in refs)
         last = self.sections[-1] if self.sections else None
-        if last and last.end == start - len(sep) and last.heading == self.heading and last.page == self.page:
-            self.sections[-1] = Section(last.start, len(self.text), last.heading, last.page)
-        elif joined and last:
-            # continue the same paragraph on a new page: a new section, no paragraph break
-            self.sections.append(Section(start, len(self.text), self.heading, self.page))
-        else:
-            self.sections.append(Section(start, len(self.text), self.heading, self.page))
+        same_place = last and (last.heading, last.page, last.physical_page) == (
+            self.heading,
+            self.page,
+            self.physical_page,
+        )
+        if last and last.end == start - len(sep) and same_place:
+            self.sections[-1] = Section(last.start, len(self.text), last.heading, last.page, last.physical_page)
+        else:  # a new heading or page (a paragraph continued on a new page too: no paragraph break)
+            self.sections.append(Section(start, len(self.text), self.heading, self.page, self.physical_page))
         self._last_heading = self.heading
