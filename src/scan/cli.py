@@ -55,6 +55,16 @@ def index_option(f):
     )(f)
 
 
+def trends_option(f):
+    return click.option(
+        "--trends",
+        "trends_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Taxonomy file (default: corpus/trends/vff4.toml).",
+    )(f)
+
+
 def json_option(f):
     return click.option("--json", "as_json", is_flag=True, help="One JSON object per line (schema in the README).")(f)
 
@@ -245,13 +255,7 @@ def _open_index(index_dir: Path):
 @main.command()
 @click.argument("claim", required=False)
 @click.option("--trend", "trend_id", type=int, default=None, help="Quotes for a trend (its id) instead of a claim.")
-@click.option(
-    "--trends",
-    "trends_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Taxonomy file (default: corpus/trends/vff4.toml).",
-)
+@trends_option
 @click.option("-k", "k", default=5, show_default=True, help="Number of quotes.")
 @filter_options
 @click.option(
@@ -323,13 +327,7 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
     default=None,
     help="Write an HTML report (trend profile chart, evidence with citations) to this file.",
 )
-@click.option(
-    "--trends",
-    "trends_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Taxonomy file (default: corpus/trends/vff4.toml).",
-)
+@trends_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @index_option
 @json_option
@@ -402,13 +400,7 @@ def classify(files, per_passage, report, trends_file, progress, index_dir, as_js
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (only this machine by default)."
 )
 @click.option("--port", default=8000, show_default=True, help="Port.")
-@click.option(
-    "--trends",
-    "trends_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Taxonomy file (default: corpus/trends/vff4.toml).",
-)
+@trends_option
 @click.option("--max-upload-mb", default=20, show_default=True, help="Largest file a user may upload.")
 @index_option
 def serve(host, port, trends_file, max_upload_mb, index_dir):
@@ -420,6 +412,64 @@ def serve(host, port, trends_file, max_upload_mb, index_dir):
     app = create_app(index_dir, trends_file, max_upload_mb=max_upload_mb)
     click.echo(f"scan is running at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+# ---- fetch ----------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("corpus/sources.toml"),
+    show_default=True,
+    help="The reference list.",
+)
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("corpus/sources"),
+    show_default=True,
+    help="Where the files go (ingest the corpus folder to index them).",
+)
+@click.option("--only", multiple=True, help="Only this source id (repeatable).")
+@click.option("--delay", default=1.0, show_default=True, help="Seconds between requests to the same host.")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a server.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def fetch(sources_file, dest, only, delay, timeout, progress):
+    """Download the sources listed in corpus/sources.toml (needs a network).
+
+    Resumable: run it again to skip what is already fetched and continue what was cut off.
+    """
+    from tqdm import tqdm
+
+    from scan.fetch import fetch_sources
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bars: dict[str, tqdm] = {}
+
+    def on_progress(source_id, done, total):
+        bar = bars.get(source_id)
+        if bar is None:
+            bar = bars[source_id] = tqdm(
+                total=total, desc=source_id[:32], unit="B", unit_scale=True, leave=False, disable=not show
+            )
+        bar.update(done - bar.n)
+
+    counts: dict[str, int] = {}
+    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress):
+        if result.source_id in bars:
+            bars.pop(result.source_id).close()
+        counts[result.status] = counts.get(result.status, 0) + 1
+        if result.status == "failed":
+            click.secho(f"Failed {result.source_id}: {result.message}", fg="yellow", err=True)
+        elif result.status == "skipped":
+            click.echo(f"Skipped {result.source_id}: {result.message}", err=True)
+        elif result.status == "fetched":
+            click.echo(f"Fetched {result.source_id}: {result.path} ({result.size:,} bytes)", err=True)
+    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("fetched", "unchanged", "skipped", "failed"))
+    click.echo(f"Sources into {dest}: {summary}.", err=True)
+    if counts.get("failed"):
+        raise ScanError(f"{counts['failed']} source(s) could not be fetched", "see the lines above; run again to retry")
 
 
 # ---- info -----------------------------------------------------------------------------------

@@ -11,10 +11,16 @@ from scan.taxonomy import Taxonomy
 
 
 def render_report(results: list[Classification], taxonomy: Taxonomy) -> str:
-    from jinja2 import Environment, select_autoescape
+    from jinja2 import Environment, FunctionLoader, select_autoescape
 
-    env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-    template = env.from_string(files("scan").joinpath("templates/report.html").read_text(encoding="utf-8"))
+    templates = files("scan").joinpath("templates")
+    env = Environment(
+        loader=FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.get_template("report.html")
     return template.render(
         results=results,
         taxonomy=taxonomy,

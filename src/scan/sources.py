@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scan.errors import ScanError
+from scan.types import short_source
 
 FILENAME = "sources.toml"
 
@@ -36,11 +37,7 @@ class Source:
     file: str = ""
 
     def short(self) -> str:
-        """'SKR, Vägval för framtiden 4' style: publisher (its abbreviation if given) and title."""
-        publisher = self.publisher
-        if "(" in publisher and publisher.endswith(")"):
-            publisher = publisher[publisher.rindex("(") + 1 : -1]
-        return f"{publisher}, {self.title}" if publisher else self.title
+        return short_source(self.publisher, self.title)
 
     def metadata(self) -> dict[str, Any]:
         return {"title": self.title, "publisher": self.publisher, "year": self.year, "kind": self.kind, "url": self.url}
@@ -59,8 +56,10 @@ class SourceList:
         """Metadata for a file: its [documents] table, else the [[source]] that names it."""
         if doc_id in self.documents:
             return dict(self.documents[doc_id])
+        stem = Path(doc_id).stem
         for source in self.sources:
-            if source.file and source.file == doc_id:
+            # named in sources.toml, or fetched by `scan fetch` as sources/<id>.pdf
+            if (source.file and source.file == doc_id) or stem == source.id:
                 return {k: v for k, v in source.metadata().items() if v not in ("", None)}
         return {}
 

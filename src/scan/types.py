@@ -65,6 +65,13 @@ class Passage:
         return " > ".join(self.heading)
 
 
+def short_source(publisher: str, title: str) -> str:
+    """'SKR, Vägval för framtiden 4': the publisher (its abbreviation in brackets, if it has one) and title."""
+    if "(" in publisher and publisher.endswith(")"):
+        publisher = publisher[publisher.rindex("(") + 1 : -1]
+    return f"{publisher}, {title}" if publisher else title
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """A source that a passage cites through one of its document's footnotes."""
@@ -77,10 +84,7 @@ class SourceRef:
     url: str = ""
 
     def short(self) -> str:
-        publisher = self.publisher
-        if "(" in publisher and publisher.endswith(")"):
-            publisher = publisher[publisher.rindex("(") + 1 : -1]
-        return f"{publisher}, {self.title}" if publisher else self.title
+        return short_source(self.publisher, self.title)
 
     def to_json(self) -> dict[str, Any]:
         return {

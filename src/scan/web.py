@@ -144,9 +144,14 @@ def create_app(
     from scan.types import Filters
 
     scan = scanner or Scanner(index_dir, trends_file)
-    templates = files("scan").joinpath("templates/web")
+    templates = files("scan").joinpath("templates")
+
+    def _template_source(name: str) -> str:  # the page's own templates, then the shared ones (_chart.html)
+        own = templates.joinpath("web", name)
+        return (own if own.is_file() else templates.joinpath(name)).read_text(encoding="utf-8")
+
     env = Environment(
-        loader=FunctionLoader(lambda name: templates.joinpath(name).read_text(encoding="utf-8")),
+        loader=FunctionLoader(_template_source),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
