@@ -29,3 +29,21 @@ def test_swedish_letters_survive_extraction():
     entry = next(e for e in MANIFEST if e["language"] == "sv")
     text = read_document(PDFS / entry["file"]).text
     assert any(ch in text for ch in "åäöÅÄÖ")
+
+
+def test_three_column_federal_register_reads_column_by_column_without_running_headers():
+    doc = read_document(PDFS / "en_us_federal_register_2020-17221.pdf")
+    text = " ".join(doc.text.split())
+    # a sentence over seven lines of one column comes out whole: the columns are not interleaved
+    assert ("A flight control law generates commands to move flight control surfaces based on inputs from the "
+            "flightcrew and sensors on the airplane.") in text
+    assert "Federal Register / Vol. 85" not in text  # the running header of every page
+    assert doc.report["header_or_footer_lines_removed"] >= 15
+
+
+def test_printed_page_numbers_of_a_swedish_plan():
+    doc = read_document(PDFS / "sv_soderkoping_mal_strategier_miljo_klimat_2022.pdf")
+    assert doc.report["page_numbers"] in ("printed numbers", "page labels")
+    assert all(s.page == s.physical_page for s in doc.sections)  # "5 (24)" printed on the fifth page
+    assert doc.report["outline_headings"] > 10
+    assert len({s.heading for s in doc.sections}) > 10  # the outline gives the passages headings

@@ -334,7 +334,7 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
 def classify(files, per_passage, report, trends_file, progress, index_dir, as_json):
     """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
 
-    Reads .md, .txt and .pdf. The trend model is learned from the index's analysis and the
+    Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and the
     taxonomy, and trained again when either changes.
     """
     from tqdm import tqdm
