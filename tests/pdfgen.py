@@ -12,7 +12,23 @@ def _escape(line: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def make_pdf(pages: list[list[str]], page_labels_start: int | None = None, title: str | None = None) -> bytes:
+IMAGE = "<image>"  # a page given as [IMAGE] holds only a picture (a scanned page)
+COLUMNS = "<columns>"  # a page given as [COLUMNS, left lines, right lines] is set in two columns
+
+
+def _content(lines) -> bytes:
+    if lines == [IMAGE]:  # an 8x8 grey inline image over the page: no text layer at all
+        return b"q 450 0 0 600 72 120 cm BI /W 8 /H 8 /CS /G /BPC 8 ID " + bytes(range(0, 256, 4)) + b" EI Q"
+    if lines and lines[0] == COLUMNS:
+        left, right = lines[1], lines[2]
+        show = lambda ls: b" ".join(b"(" + _escape(line) + b") '" for line in ls)  # noqa: E731
+        return (
+            b"BT /F1 10 Tf 12 TL 60 760 Td " + show(left) + b" ET BT /F1 10 Tf 12 TL 320 760 Td " + show(right) + b" ET"
+        )
+    return b"BT /F1 11 Tf 14 TL 72 760 Td " + b" ".join(b"(" + _escape(line) + b") '" for line in lines) + b" ET"
+
+
+def make_pdf(pages: list, page_labels_start: int | None = None, title: str | None = None) -> bytes:
     """One list of lines per page; an empty list makes a page with no text at all.
 
     Object ids: 1 font, then a content stream and a page per page, then the page tree, the
@@ -21,7 +37,7 @@ def make_pdf(pages: list[list[str]], page_labels_start: int | None = None, title
     pages_id = 2 + 2 * len(pages)
     objects = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
     for i, lines in enumerate(pages):
-        content = b"BT /F1 11 Tf 14 TL 72 760 Td " + b" ".join(b"(" + _escape(line) + b") '" for line in lines) + b" ET"
+        content = _content(lines)
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
         objects.append(
             b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 1 0 R >> >> "

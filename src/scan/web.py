@@ -93,10 +93,10 @@ class Scanner:
     """The loaded index, encoder, taxonomy and trend model, shared by the requests (one at a time)."""
 
     def __init__(self, index_dir: Path, trends_file: Path | None = None, encoder=None):
-        from scan.cli import _open
+        from scan.session import open_index
         from scan.taxonomy import load_taxonomy
 
-        self.index, loaded = _open(index_dir, None)
+        self.index, loaded = open_index(index_dir)
         self.encoder = encoder or loaded
         self.taxonomy = load_taxonomy(trends_file)
         self._model = None
