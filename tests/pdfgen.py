@@ -14,11 +14,19 @@ def _escape(line: str) -> bytes:
 
 IMAGE = "<image>"  # a page given as [IMAGE] holds only a picture (a scanned page)
 COLUMNS = "<columns>"  # a page given as [COLUMNS, left lines, right lines] is set in two columns
+INTERLEAVED = "<interleaved>"  # the same, but the content stream writes the columns row by row
 
 
 def _content(lines) -> bytes:
     if lines == [IMAGE]:  # an 8x8 grey inline image over the page: no text layer at all
         return b"q 450 0 0 600 72 120 cm BI /W 8 /H 8 /CS /G /BPC 8 ID " + bytes(range(0, 256, 4)) + b" EI Q"
+    if lines and lines[0] == INTERLEAVED:
+        parts = []
+        for row, (a, b) in enumerate(zip(lines[1], lines[2])):
+            y = 760 - 12 * row
+            parts.append(b"BT /F1 10 Tf 60 %d Td (" % y + _escape(a) + b") Tj ET")
+            parts.append(b"BT /F1 10 Tf 320 %d Td (" % y + _escape(b) + b") Tj ET")
+        return b" ".join(parts)
     if lines and lines[0] == COLUMNS:
         left, right = lines[1], lines[2]
         show = lambda ls: b" ".join(b"(" + _escape(line) + b") '" for line in ls)  # noqa: E731

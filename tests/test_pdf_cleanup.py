@@ -134,3 +134,30 @@ def test_two_columns_are_read_column_by_column(tmp_path):
         "Den vänstra spalten börjar med en mening som fortsätter över flera rader i samma spalt och slutar här." in text
     )
     assert "Den högra spalten har en egen mening som också går över flera rader och slutar först här." in text
+
+
+def test_columns_written_row_by_row_are_put_back_in_reading_order(tmp_path):
+    from pdfgen import INTERLEAVED
+
+    left = [
+        "Den vänstra spalten börjar med en mening",
+        "som fortsätter över flera rader i",
+        "samma spalt och slutar här.",
+        "Sedan kommer en andra mening till",
+        "vänster som också är lång.",
+    ]
+    right = [
+        "Den högra spalten har en egen mening",
+        "som också går över flera rader och",
+        "slutar först här.",
+        "Den högra spaltens andra mening",
+        "är kortare.",
+    ]
+    doc = read_document(write_pdf(tmp_path / "rader.pdf", [[INTERLEAVED, left, right]]))
+    text = " ".join(doc.text.split())
+    assert (
+        "Den vänstra spalten börjar med en mening som fortsätter över flera rader i samma spalt och slutar här." in text
+    )
+    assert "Den högra spalten har en egen mening som också går över flera rader och slutar först här." in text
+    assert text.index("vänster som också är lång") < text.index("Den högra spalten")
+    assert doc.report["columns_reordered"] == [1]

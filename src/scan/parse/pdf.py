@@ -145,6 +145,81 @@ def _glued(text: str) -> bool:
     return letters >= 100 and sum(len(w) for w in words if len(w) >= 25) / letters > 0.33
 
 
+def _positioned_chunks(page) -> list[tuple[float, float, float, str]]:
+    """(x, y, estimated width, text) of each piece of text pypdf shows on the page."""
+    chunks = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            scale = abs(tm[0] * cm[0]) or 1.0
+            chunks.append((x, y, len(text.strip()) * (size or 10) * scale * 0.5, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return chunks
+
+
+def _gutters(chunks, width: float) -> list[float]:
+    """x positions of vertical strips (in the middle 80 % of the page) that no text crosses."""
+    step = width / 200
+    covered = [0] * 201
+    for x, _, w, _ in chunks:
+        for i in range(max(0, int(x / step)), min(200, int((x + w) / step)) + 1):
+            covered[i] += 1
+    gutters, run = [], []
+    for i in range(20, 181):
+        if covered[i] == 0:
+            run.append(i)
+        elif run:
+            if len(run) >= 2:
+                gutters.append((run[0] + run[-1]) / 2 * step)
+            run = []
+    return gutters
+
+
+def reading_order(page) -> str | None:
+    """The page's text column by column, when pypdf's own order interleaves the columns; else None.
+
+    Columns are found as vertical gutters no text crosses. pypdf's order is kept when it already
+    reads the columns one after the other (most PDFs, e.g. the Federal Register)."""
+    try:
+        chunks = _positioned_chunks(page)
+        width = float(page.mediabox.width)
+    except Exception:  # positions are a bonus; the plain extraction stands
+        return None
+    if len(chunks) < 6:
+        return None
+    gutters = _gutters(chunks, width)
+    if not gutters:
+        return None
+    edges = [0.0, *gutters, width]
+    if any(b - a < 0.25 * width for a, b in zip(edges, edges[1:])):
+        return None  # narrow columns: a table, whose rows must stay rows
+    column = [sum(x > g for g in gutters) for x, _, _, _ in chunks]
+    for c in range(len(gutters) + 1):
+        texts = [t for (_, _, _, t), col in zip(chunks, column) if col == c]
+        if not texts or sum(len(t) for t in texts) / len(texts) < 15:
+            return None  # short pieces: table cells or labels, not running text
+    switches = sum(a != b for a, b in zip(column, column[1:]))
+    if switches <= 2 * len(gutters):
+        return None  # already column by column
+    lines: list[str] = []
+    for c in range(len(gutters) + 1):
+        mine = sorted((ch for ch, col in zip(chunks, column) if col == c), key=lambda ch: (-round(ch[1]), ch[0]))
+        current_y, current = None, []
+        for x, y, _, text in mine:
+            if current_y is not None and abs(y - current_y) > 2:
+                lines.append(" ".join(current))
+                current = []
+            current_y = y
+            current.append(text)
+        if current:
+            lines.append(" ".join(current))
+        lines.append("")  # a column ends a paragraph
+    return "\n".join(lines)
+
+
 def _outline(reader) -> dict[int, list[tuple[int, str]]]:
     """Physical page index -> [(level, title)] of outline entries that start on it."""
     out: dict[int, list[tuple[int, str]]] = {}
@@ -202,9 +277,13 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
         ) from None
 
     texts, unreadable = [], []
+    reordered = []
     for i, page in enumerate(pages):
         try:
-            texts.append(_normalise(page.extract_text() or ""))
+            columns = reading_order(page)
+            if columns is not None:
+                reordered.append(i + 1)
+            texts.append(_normalise(columns if columns is not None else page.extract_text() or ""))
         except Exception as exc:  # pypdf raises many types on broken content streams
             logger.warning("%s: page %d could not be read (%s); skipped", path, i + 1, exc)
             texts.append("")
@@ -275,6 +354,7 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
     report["page_numbers"] = "page labels" if has_labels else ("printed numbers" if use_printed else "physical pages")
     report.update({k.replace(" ", "_"): v for k, v in stats.items()})
     report["outline_headings"] = sum(len(v) for v in outline.values())
+    report["columns_reordered"] = reordered
     builder.report = report
     opening = " ".join(builder.text[:5000].split()).casefold()
     # PDF metadata titles are often left from a template ("Föreskriftens namn"): trust one only
