@@ -208,7 +208,7 @@ def reading_order(page) -> str | None:
     for c in range(len(gutters) + 1):
         mine = sorted((ch for ch, col in zip(chunks, column) if col == c), key=lambda ch: (-round(ch[1]), ch[0]))
         current_y, current = None, []
-        for x, y, _, text in mine:
+        for _x, y, _, text in mine:
             if current_y is not None and abs(y - current_y) > 2:
                 lines.append(" ".join(current))
                 current = []
