@@ -145,8 +145,8 @@ def _glued(text: str) -> bool:
     return letters >= 100 and sum(len(w) for w in words if len(w) >= 25) / letters > 0.33
 
 
-def _positioned_chunks(page) -> list[tuple[float, float, float, str]]:
-    """(x, y, estimated width, text) of each piece of text pypdf shows on the page."""
+def _positioned_chunks(page) -> tuple[str, list[tuple[float, float, float, str]]]:
+    """pypdf's text of the page, and (x, y, estimated width, text) of each piece it shows (one pass)."""
     chunks = []
 
     def visit(text, cm, tm, font, size):
@@ -156,8 +156,8 @@ def _positioned_chunks(page) -> list[tuple[float, float, float, str]]:
             scale = abs(tm[0] * cm[0]) or 1.0
             chunks.append((x, y, len(text.strip()) * (size or 10) * scale * 0.5, text.strip()))
 
-    page.extract_text(visitor_text=visit)
-    return chunks
+    text = page.extract_text(visitor_text=visit) or ""
+    return text, chunks
 
 
 def _gutters(chunks, width: float) -> list[float]:
@@ -178,16 +178,21 @@ def _gutters(chunks, width: float) -> list[float]:
     return gutters
 
 
-def reading_order(page) -> str | None:
+def _page_text(page) -> tuple[str, bool]:
+    """The page's text, and whether it was re-ordered column by column (see `reading_order`)."""
+    text, chunks = _positioned_chunks(page)
+    try:
+        columns = reading_order(chunks, float(page.mediabox.width))
+    except Exception:  # positions are a bonus; the plain extraction stands
+        columns = None
+    return (columns, True) if columns is not None else (text, False)
+
+
+def reading_order(chunks, width: float) -> str | None:
     """The page's text column by column, when pypdf's own order interleaves the columns; else None.
 
     Columns are found as vertical gutters no text crosses. pypdf's order is kept when it already
     reads the columns one after the other (most PDFs, e.g. the Federal Register)."""
-    try:
-        chunks = _positioned_chunks(page)
-        width = float(page.mediabox.width)
-    except Exception:  # positions are a bonus; the plain extraction stands
-        return None
     if len(chunks) < 6:
         return None
     gutters = _gutters(chunks, width)
@@ -280,10 +285,10 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
     reordered = []
     for i, page in enumerate(pages):
         try:
-            columns = reading_order(page)
-            if columns is not None:
+            text, was_reordered = _page_text(page)
+            if was_reordered:
                 reordered.append(i + 1)
-            texts.append(_normalise(columns if columns is not None else page.extract_text() or ""))
+            texts.append(_normalise(text))
         except Exception as exc:  # pypdf raises many types on broken content streams
             logger.warning("%s: page %d could not be read (%s); skipped", path, i + 1, exc)
             texts.append("")
