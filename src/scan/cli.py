@@ -171,6 +171,16 @@ def _wrap(text: str, width: int, limit: int = 600) -> str:
     return textwrap.fill(text, width=width, initial_indent="   ", subsequent_indent="   ")
 
 
+def _width() -> int:
+    return min(shutil.get_terminal_size((100, 20)).columns, 100)
+
+
+def _echo_cites(refs) -> None:
+    """The sources a passage's footnotes cite, on a line of their own (nothing if none)."""
+    if refs:
+        click.echo(click.style("   cites: " + "; ".join(r.short() for r in refs), fg="cyan"))
+
+
 def _citation(title: str, page: int | None, heading: str) -> str:
     parts = [title]
     if page is not None:
@@ -208,7 +218,7 @@ def search(query, k, mode, docs, publisher, year, kind, index_dir, model, as_jso
         return
     if not hits:
         click.echo("No hits.", err=True)
-    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+    width = _width()
     for hit in hits:
         p = hit.passage
         click.echo(
@@ -217,8 +227,7 @@ def search(query, k, mode, docs, publisher, year, kind, index_dir, model, as_jso
             + click.style(f"  [{hit.score:.3f}]", dim=True)
         )
         click.echo(_wrap(p.text, width))
-        if hit.cites:
-            click.echo(click.style("   cites: " + "; ".join(c.short() for c in hit.cites), fg="cyan"))
+        _echo_cites(hit.cites)
         click.echo()
 
 
@@ -279,7 +288,7 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
     else:
         if not found:
             click.echo("No quotes found.", err=True)
-        width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+        width = _width()
         for q in found:
             c = q.citation
             click.echo(
@@ -287,8 +296,7 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
                 + textwrap.fill(f"”{' '.join(q.text.split())}”", width=width - 3, subsequent_indent="   ")
             )
             click.echo(click.style("   " + _citation(c.title, c.page, c.heading), dim=True) + f"  [{q.score:.3f}]")
-            if c.cites:
-                click.echo(click.style("   cites: " + "; ".join(s.short() for s in c.cites), fg="cyan"))
+            _echo_cites(c.cites)
             for a in q.also:
                 click.echo(click.style("   also in: " + _citation(a.title, a.page, a.heading), dim=True))
             click.echo()
