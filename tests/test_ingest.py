@@ -8,7 +8,7 @@ from scan.embed import HashEncoder
 from scan.errors import ScanError
 from scan.ingest import ingest
 from scan.search import search
-from scan.store import CURRENT, Index, IndexWriter
+from scan.store import CURRENT, FORMAT, Index, IndexWriter
 
 
 class CountingEncoder(HashEncoder):
@@ -166,8 +166,9 @@ def test_missing_old_and_damaged_indexes_are_refused_with_the_fix(mini, tmp_path
     gen = Index.live_generation(tmp_path / "idx")
     manifest = json.loads((gen / "manifest.json").read_text())
     (gen / "manifest.json").write_text(json.dumps(manifest | {"format": 0}))
-    with pytest.raises(ScanError, match="has format 0; this scan reads format 1"):
+    with pytest.raises(ScanError, match=f"has format 0; this scan reads format {FORMAT}") as err:
         Index.open(tmp_path / "idx")
+    assert "--rebuild" in err.value.hint
 
 
 def test_index_path_that_is_a_file(tmp_path, mini, encoder):

@@ -34,7 +34,7 @@ from scan.errors import ScanError
 from scan.keywords import ANALYZER, analyze
 from scan.types import Document, Filters, Passage, SourceRef
 
-FORMAT = 1
+FORMAT = 2  # 2: extraction reports, footnote offsets, physical pages
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
