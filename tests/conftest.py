@@ -38,6 +38,18 @@ def encoder():
     return HashEncoder(256)
 
 
+@pytest.fixture
+def index(mini, tmp_path, encoder):
+    """The mini corpus ingested with the hash encoder, opened."""
+    from scan.ingest import ingest
+    from scan.store import Index
+
+    ingest([mini], tmp_path / "idx", encoder)
+    idx = Index.open(tmp_path / "idx")
+    yield idx
+    idx.close()
+
+
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("model-cache")

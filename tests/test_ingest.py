@@ -210,3 +210,19 @@ def test_copy_of_an_index_folder_still_opens(mini, tmp_path, encoder):
     ingest([mini], tmp_path / "idx", encoder)
     shutil.copytree(tmp_path / "idx", tmp_path / "copy")
     assert len(Index.open(tmp_path / "copy")) == len(Index.open(tmp_path / "idx"))
+
+
+def test_a_failed_faiss_write_is_a_clear_error_and_keeps_the_index(mini, tmp_path, encoder, monkeypatch):
+    import faiss
+
+    ingest([mini], tmp_path / "idx", encoder)
+    before = snapshot(tmp_path / "idx")
+    (mini / "parkering.txt").write_text("Ändrad text om parkering.", encoding="utf-8")
+
+    def cannot_write(*args):  # what faiss raises when it cannot open the file
+        raise RuntimeError("Error in faiss::FileIOWriter: could not open vectors.faiss for writing")
+
+    monkeypatch.setattr(faiss, "write_index", cannot_write)
+    with pytest.raises(ScanError, match="could not open vectors.faiss for writing; the previous index is unchanged"):
+        ingest([mini], tmp_path / "idx", encoder)
+    assert snapshot(tmp_path / "idx") == before

@@ -15,14 +15,6 @@ from scan.store import DATABASE, Index
 from scan.types import Filters
 
 
-@pytest.fixture
-def index(mini, tmp_path, encoder):
-    ingest([mini], tmp_path / "idx", encoder)
-    idx = Index.open(tmp_path / "idx")
-    yield idx
-    idx.close()
-
-
 def test_quotes_are_verbatim_sentences_with_exact_citations(index, encoder):
     quotes = find_quotes(index, encoder, "kommunen har svårt att rekrytera undersköterskor", k=3)
     assert quotes and quotes[0].text.startswith("Kommunen har svårt att rekrytera undersköterskor")

@@ -1,17 +1,7 @@
 import pytest
 
 from scan.errors import ScanError
-from scan.ingest import ingest
 from scan.search import MAX_QUERY_CHARS, search
-from scan.store import Index
-
-
-@pytest.fixture
-def index(mini, tmp_path, encoder):
-    ingest([mini], tmp_path / "idx", encoder)
-    idx = Index.open(tmp_path / "idx")
-    yield idx
-    idx.close()
 
 
 def test_keyword_search_matches_inflected_swedish_forms(index):

@@ -131,19 +131,18 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
-    if model is None and not rebuild:
-        from scan.store import Index
+    from scan.store import Index
 
-        live = Index.live_generation(index_dir)
-        if live is not None:  # keep the encoder the index was built with
-            model = _open(index_dir, None)[1]
-    if model is None or isinstance(model, str):
-        model = load_encoder(model or os.environ.get("SCAN_MODEL") or DEFAULT_MODEL)
+    if model is None and not rebuild and Index.live_generation(index_dir) is not None:
+        index, encoder = _open(index_dir, None)  # keep the encoder the index was built with
+        index.close()
+    else:
+        encoder = load_encoder(model or os.environ.get("SCAN_MODEL") or DEFAULT_MODEL)
     show = sys.stderr.isatty() if progress is None else progress
     report = run_ingest(
         paths,
         index_dir,
-        model,
+        encoder,
         SplitSettings(max_chars, max_sentences),
         batch_size,
         rebuild=rebuild,

@@ -33,5 +33,14 @@ def analyze(text: str) -> list[str]:
     >>> analyze("Verksamheterna rekryterar undersköterskor")
     ['verksam', 'rekryter', 'underskötersk']
     """
-    words = [w for w in _WORD.findall(text.lower()) if not w.isdigit() or len(w) == 4]
-    return _stemmer().stemWords(words)
+    return stems([w for w in _WORD.findall(text) if not w.isdigit() or len(w) == 4])
+
+
+def stems(words: list[str]) -> list[str]:
+    """The stem of each word (lower-cased), one for one."""
+    return _stemmer().stemWords([w.lower() for w in words])
+
+
+@lru_cache(maxsize=1)
+def stop_stems() -> frozenset[str]:
+    return frozenset(stems(sorted(STOP_WORDS)))

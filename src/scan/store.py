@@ -282,9 +282,9 @@ class Index:
             for r in rows
         ]
 
-    def facets(self) -> dict[str, list]:
-        """The values each filter can take in this index."""
-        docs = self.documents()
+    def facets(self, docs: list[StoredDocument] | None = None) -> dict[str, list]:
+        """The values each filter can take in this index (from `docs`, if already read)."""
+        docs = self.documents() if docs is None else docs
         return {
             "doc": [d.doc_id for d in docs],
             "publisher": sorted({str(d.metadata["publisher"]) for d in docs if d.metadata.get("publisher")}),
@@ -296,13 +296,13 @@ class Index:
         """Passage ids allowed by the filters (None: no restriction). Unknown values are errors."""
         if not filters:
             return None
-        facets = self.facets()
+        docs = self.documents()
+        facets = self.facets(docs)
 
         def refuse(name: str, value, valid) -> ScanError:
             listed = ", ".join(map(str, valid)) or "none (no document has this metadata)"
             return ScanError(f"no document matches --{name} {value}", f"valid values: {listed}")
 
-        docs = self.documents()
         if filters.doc_ids:
             unknown = [d for d in filters.doc_ids if d not in facets["doc"]]
             if unknown:
@@ -572,7 +572,10 @@ class IndexWriter:
             }
             self.db.close()
             self.db = None
-            faiss.write_index(self.vectors, str(self.work / VECTORS))
+            try:
+                faiss.write_index(self.vectors, str(self.work / VECTORS))
+            except RuntimeError as exc:  # faiss reports a failed write as RuntimeError
+                raise OSError(str(exc)) from exc
             manifest = {
                 "format": FORMAT,
                 "created": self.created,
@@ -593,10 +596,8 @@ class IndexWriter:
                 os.fsync(fh.fileno())
             old = Index.live_generation(self.root)
             os.replace(pointer, self.root / CURRENT)
-        except (OSError, sqlite3.Error, RuntimeError) as exc:
-            if isinstance(exc, RuntimeError) and "write" not in str(exc).lower():
-                raise
-            raise self._write_error(exc if not isinstance(exc, RuntimeError) else OSError(str(exc))) from None
+        except (OSError, sqlite3.Error) as exc:
+            raise self._write_error(exc) from None
         live, self.work = self.work, None
         if old is not None and old != live:
             shutil.rmtree(old, ignore_errors=True)

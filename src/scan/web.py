@@ -115,12 +115,14 @@ def _highlight(text: str, terms: list[str]):
     """Escape the text and mark words whose stem is one of the query's."""
     from markupsafe import Markup, escape
 
-    from scan.keywords import STOP_WORDS, analyze
+    from scan.keywords import stems, stop_stems
 
-    wanted = set(terms) - set(analyze(" ".join(STOP_WORDS)))
+    wanted = set(terms) - stop_stems()
+    pieces = re.split(r"(\w+)", text)  # words at the odd positions
+    stemmed = stems(pieces[1::2])
     out = []
-    for piece in re.split(r"(\w+)", text):
-        if piece and re.fullmatch(r"\w+", piece) and analyze(piece) and analyze(piece)[0] in wanted:
+    for i, piece in enumerate(pieces):
+        if i % 2 and stemmed[i // 2] in wanted:
             out.append(Markup("<mark>") + escape(piece) + Markup("</mark>"))
         else:
             out.append(escape(piece))
