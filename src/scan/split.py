@@ -25,6 +25,16 @@ class SplitSettings:
 
 @lru_cache(maxsize=1)
 def sentencizer():
+    import sys
+
+    if "spacy" not in sys.modules and "torch" not in sys.modules:
+        # spaCy's thinc imports torch when it is installed (seconds), though a blank pipeline never
+        # uses it: hide torch while spaCy loads; a later `import torch` works as usual.
+        sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
     import spacy
 
     nlp = spacy.blank("sv")
