@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, footnotes TEXT NOT NULL,
     footnote_refs TEXT NOT NULL, sections TEXT NOT NULL, report TEXT NOT NULL, added TEXT NOT NULL
 );
+-- lists documents and their metadata without reading their texts (which a table scan would)
+CREATE INDEX IF NOT EXISTS documents_listing ON documents (doc_id, path, title, kind, sha256, metadata);
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -128,6 +130,7 @@ class Index:
         self._sections: dict[str, list[tuple[int, int | None]]] = {}
         self._texts: dict[str, str] = {}
         self._postings: bm25.Postings | None | bool = None  # False: none saved (FTS5 answers)
+        self._listing: list[StoredDocument] | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @staticmethod
@@ -300,7 +303,9 @@ class Index:
         """Passage ids allowed by the filters (None: no restriction). Unknown values are errors."""
         if not filters:
             return None
-        docs = self.documents()
+        if self._listing is None:  # read once: a generation never changes
+            self._listing = self.documents()
+        docs = list(self._listing)
         facets = self.facets(docs)
 
         def refuse(name: str, value, valid) -> ScanError:
