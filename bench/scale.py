@@ -377,6 +377,14 @@ def run_approximate(n: int, reps: int, hnsw: bool) -> dict:
     }
     out["IVFFlat"] |= measure("IVFFlat", lambda q, k, allowed: ann.search(ivf, q, k, allowed))
     log(f"  IVFFlat: {out['IVFFlat']}")
+    sweep = {}
+    for nprobe in sorted({ivf.nlist // 128, ivf.nlist // 64, ivf.nlist // 32, ivf.nlist // 16} - {0}):
+        params = faiss.SearchParametersIVF(nprobe=nprobe)
+        found = np.vstack([ivf.search(q.reshape(1, -1), 10, params=params)[1] for q in queries])
+        lat = [t for q in queries for t in timed(lambda q=q, p=params: ivf.search(q.reshape(1, -1), 10, params=p), 1)]
+        sweep[str(nprobe)] = {"recall@10": round(recall_at(found, truth), 4), "search": percentiles(lat)}
+    out["IVFFlat"]["nprobe_sweep"] = sweep
+    log(f"  IVFFlat nprobe sweep: {sweep}")
     ivf.reset()
     if hnsw:
         rss = vm_rss_mb()
