@@ -10,9 +10,9 @@
   bench/scale.py measures both.
 
 Filters never reconstruct vectors: they are FAISS ID selectors passed as search parameters, so
-FAISS skips other passages while it scans. Under a filter the approximate index probes more
-groups (in inverse proportion to the share of passages the filter allows), and switches to an
-exact scan of the allowed passages once that would probe every group.
+FAISS skips other passages while it scans (a bitmap over passage ids: one bit test each). Under a
+filter allowing a share s of the passages the approximate index probes 1/sqrt(s) times as many
+groups (the allowed nearest neighbours lie further out), up to all of them: an exact scan.
 
 The writer calls `fit` before every commit: it converts the index when it crosses the threshold,
 and re-trains the centroids when the index has grown `RETRAIN_GROWTH`-fold since they were trained.
@@ -152,15 +152,22 @@ def search(index, query: np.ndarray, k: int, allowed: list[int] | None = None) -
     if n == 0 or allowed == []:
         return []
     x = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-    selector = None
+    selector, bitmap = None, None
     if allowed is not None:
-        selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        ids = np.asarray(allowed, dtype=np.int64)
+        if ids.min() >= 0:  # a bitmap over passage ids: one bit test per passage scanned
+            bits = np.zeros(int(ids.max()) + 1, dtype=bool)
+            bits[ids] = True
+            bitmap = np.packbits(bits, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+        else:
+            selector = faiss.IDSelectorBatch(ids)
         k = min(k, len(allowed))
     k = min(k, n)
     if is_approximate(index):
         nprobe = nprobe_for(index.nlist)
-        if allowed is not None:  # keep the expected number of allowed passages scanned
-            nprobe = min(index.nlist, math.ceil(nprobe * n / max(1, len(allowed))))
+        if allowed is not None:  # the allowed neighbours lie further out: probe more groups
+            nprobe = min(index.nlist, math.ceil(nprobe / math.sqrt(max(1, len(allowed)) / n)))
         params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe) if selector else None
         params = params or faiss.SearchParametersIVF(nprobe=nprobe)
         scores, ids = index.search(x, k, params=params)
@@ -168,4 +175,5 @@ def search(index, query: np.ndarray, k: int, allowed: list[int] | None = None) -
         scores, ids = index.search(x, k, params=faiss.SearchParameters(sel=selector))
     else:
         scores, ids = index.search(x, k)
+    del bitmap  # (kept alive until FAISS has finished with it)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
