@@ -130,3 +130,24 @@ def test_errors_are_shown_on_the_page(page):
     page.fill("#claim", "tillit")
     page.click("button[type=submit]")
     assert "påståendet är för kort" in page.locator("[role=alert]").inner_text()
+
+
+def test_no_content_security_policy_violations(page):
+    from playwright.sync_api import expect
+
+    problems = []
+    page.on(  # everything but the 404 of /finns-inte (and of a favicon)
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto("/citat")
+    page.fill("#claim", "kommunen har svårt att rekrytera undersköterskor")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".quote")
+    page.click("#copy-md")
+    expect(page.locator("#copy-status")).to_have_text("Kopierat.")
+    for path in ("/sok?q=tillit", "/klassificera", "/kallor", "/finns-inte"):
+        page.goto(path)
+    page.evaluate("console.error('probe')")  # the listener does see console errors
+    assert problems == ["probe"]

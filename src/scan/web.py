@@ -136,6 +136,7 @@ def create_app(
     max_upload_mb: int = MAX_UPLOAD_MB,
 ) -> FastAPI:
     from jinja2 import Environment, FunctionLoader, select_autoescape
+    from markupsafe import Markup
 
     from scan.classify import classify_document
     from scan.export import to_markdown
@@ -144,6 +145,15 @@ def create_app(
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.websecurity import (
+        FORM_OVERHEAD,
+        SecurityHeaders,
+        TooLarge,
+        install_error_pages,
+        limited,
+        save_upload,
+        security_headers,
+    )
 
     scan = scanner or Scanner(index_dir, trends_file)
     templates = files("scan").joinpath("templates")
@@ -168,7 +178,11 @@ def create_app(
         .replace(" on pages ", " på sidorna ")
         .replace(" on page ", " på sidan ")
     )
+    script = templates.joinpath("web", "page.js").read_text(encoding="utf-8")
+    env.globals["page_script"] = Markup(script)  # allowed by its hash in the Content-Security-Policy
+    headers = security_headers(script)
     app = FastAPI(title="scan", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders, headers=headers)
     names = {t.id: t.name for t in scan.taxonomy.trends}
 
     def page(template: str, status: int = 200, **context) -> HTMLResponse:
@@ -177,23 +191,10 @@ def create_app(
             env.get_template(template).render(taxonomy=scan.taxonomy, names=names, **context), status_code=status
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):  # never a stack trace on the page
-        logger.exception("error on %s", request.url.path)
-        return page(
-            "sok.html",
-            500,
-            title="Fel",
-            active="",
-            q="",
-            hits=[],
-            facets=_facets(),
-            publisher="",
-            year="",
-            doc="",
-            terms=[],
-            error="något gick fel i scan; felet är loggat på servern",
-        )
+    def error_page(status: int, heading: str, message: str, hint: str) -> HTMLResponse:
+        return page("fel.html", status, title=heading, active="", error=message, hint=hint)
+
+    install_error_pages(app, error_page, headers)
 
     def _facets():
         return scan.index.facets()
@@ -244,29 +245,23 @@ def create_app(
             title="Klassificera en rapport", active="/klassificera", text="", result=None, max_mb=max_upload_mb
         )
         limit = max_upload_mb * 1024 * 1024
-        if int(request.headers.get("content-length") or 0) > limit + 64 * 1024:
-            return page(
-                "klassificera.html",
-                413,
-                error=f"filen är större än {max_upload_mb} MB",
-                hint="dela upp den eller klassificera den med kommandot scan classify",
-                **context,
-            )
-        form = await request.form(max_part_size=limit + 1)
+        too_large = dict(
+            error=f"filen är större än {max_upload_mb} MB",
+            hint="dela upp den eller klassificera den med kommandot scan classify",
+            **context,
+        )
+        try:  # counted as it streams in; files are spooled to disk by the form parser
+            form = await limited(request, limit + FORM_OVERHEAD, "").form(max_files=1, max_part_size=limit + 1)
+        except TooLarge:
+            return page("klassificera.html", 413, **too_large)
         upload, text = form.get("file"), str(form.get("text") or "")
         context["text"] = text[:MAX_PASTE_CHARS]
         try:
             with tempfile.TemporaryDirectory(prefix="scan-upload-") as tmp:
                 if isinstance(upload, UploadFile) and upload.filename:
-                    data = await upload.read(limit + 1)
-                    if len(data) > limit:
-                        raise ScanError(
-                            f"filen är större än {max_upload_mb} MB", "dela upp den eller använd scan classify"
-                        )
-                    if not data.strip():
-                        raise ScanError("filen är tom", "välj en fil med text")
-                    path = Path(tmp) / ("upload" + sniff(data, upload.filename))
-                    path.write_bytes(data)
+                    if upload.size is not None and upload.size > limit:
+                        return page("klassificera.html", 413, **too_large)
+                    path = save_upload(upload, Path(tmp), upload.filename, sniff)
                     title = Path(upload.filename).name
                 elif text.strip():
                     if len(text) > MAX_PASTE_CHARS:
