@@ -501,7 +501,11 @@ def render(r: dict) -> str:
             + f" | {round(x['vectors'] * x['dimension'] * 4 / 2**20 + x['vectors'] * 8 / 2**20, 1)} |",
             "",
         ]
-        lines.insert(-1, f"| peak memory of the whole benchmark process (VmHWM, MB) | {x.get('process_peak_mb')} |" + " – |" * len(kinds))
+        lines.insert(
+            -1,
+            f"| peak memory of the whole benchmark process (VmHWM, MB) | {x.get('process_peak_mb')} |"
+            + " – |" * len(kinds),
+        )
     lines.append(f"Load average during the run: {r['machine']['load_average']}.")
     return "\n".join(lines)
 
