@@ -514,6 +514,7 @@ def info(doc_id, index_dir, as_json):
         "encoder": m["encoder"],
         "settings": m["settings"],
         "versions": m["versions"],
+        "vector_index": m.get("vector_index"),
         "documents": [
             {
                 "doc_id": d.doc_id,
@@ -536,6 +537,9 @@ def info(doc_id, index_dir, as_json):
     click.echo(f"Built:     {m['created']}, updated {m['updated']}")
     click.echo(f"Encoder:   {m['encoder']['name']} ({m['encoder']['dimension']} dimensions)")
     click.echo(f"Contents:  {len(docs)} documents, {len(index)} passages, {_size(data['size_bytes'])} on disk")
+    if vi := m.get("vector_index"):
+        how = f"approximate ({vi['type']}, nlist {vi['nlist']}, nprobe {vi['nprobe']})" if "nlist" in vi else "exact"
+        click.echo(f"Vectors:   {how} search; approximate from {vi['approximate_from']:,} passages on")
     for d in docs:
         click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
 
