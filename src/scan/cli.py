@@ -437,8 +437,10 @@ def serve(host, port, trends_file, max_upload_mb, index_dir):
 @click.option("--only", multiple=True, help="Only this source id (repeatable).")
 @click.option("--delay", default=1.0, show_default=True, help="Seconds between requests to the same host.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a server.")
+@click.option("--max-time", default=600.0, show_default=True, help="Longest time one download may take, in seconds.")
+@click.option("--max-file-mb", default=200.0, show_default=True, help="Largest file fetched per source, in MB.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-def fetch(sources_file, dest, only, delay, timeout, progress):
+def fetch(sources_file, dest, only, delay, timeout, max_time, max_file_mb, progress):
     """Download the sources listed in corpus/sources.toml (needs a network).
 
     Resumable: run it again to skip what is already fetched and continue what was cut off.
@@ -459,7 +461,8 @@ def fetch(sources_file, dest, only, delay, timeout, progress):
         bar.update(done - bar.n)
 
     counts: dict[str, int] = {}
-    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress):
+    limits = {"max_bytes": int(max_file_mb * 1024 * 1024), "max_seconds": max_time}
+    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress, **limits):
         if result.source_id in bars:
             bars.pop(result.source_id).close()
         counts[result.status] = counts.get(result.status, 0) + 1

@@ -39,7 +39,8 @@ def max_file_bytes(mb: float | None = None) -> int:
             mb = float(raw) if raw else DEFAULT_MAX_FILE_MB
         except ValueError:
             raise ScanError(
-                f"{ENV_MAX_FILE_MB}={printable(raw)} is not a number", f"set it to a size in MB, e.g. {ENV_MAX_FILE_MB}=200"
+                f"{ENV_MAX_FILE_MB}={printable(raw)} is not a number",
+                f"set it to a size in MB, e.g. {ENV_MAX_FILE_MB}=200",
             ) from None
     if not mb > 0 or mb == float("inf"):
         raise ScanError(f"the file size limit must be a positive number of MB, not {mb}", "e.g. --max-file-mb 200")
@@ -98,7 +99,9 @@ def read_input(path: Path, max_bytes: int | None = None) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:  # the file grew while it was read
-                raise ScanError(f"{name}: grew past the limit of {_mb(limit)} while read", "try again when it is written")
+                raise ScanError(
+                    f"{name}: grew past the limit of {_mb(limit)} while read", "try again when it is written"
+                )
         return b"".join(chunks)
     except OSError as exc:
         raise ScanError(f"{name}: cannot be read ({exc.strerror})", "check the file") from None

@@ -14,6 +14,7 @@ file = "sources/vff4.pdf"             # optional: the source itself, if it is in
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -59,10 +60,24 @@ class SourceList:
             return dict(self.documents[doc_id])
         stem = Path(doc_id).stem
         for source in self.sources:
-            # named in sources.toml, or fetched by `scan fetch` as sources/<id>.pdf
-            if (source.file and source.file == doc_id) or stem == source.id:
+            # named in sources.toml, or fetched by `scan fetch` as sources/<safe id>.pdf
+            if (source.file and source.file == doc_id) or stem in (source.id, safe_name(source.id)):
                 return {k: v for k, v in source.metadata().items() if v not in ("", None)}
         return {}
+
+
+def safe_name(source_id: str) -> str:
+    """A file name for a source id that stays in its folder: letters, digits, '.', '_' and '-' only,
+    no leading dot, at most 100 characters; an id that had to change gets a short hash of itself.
+
+    >>> safe_name("skr-vagval-4"), safe_name("../../outside/escaped")
+    ('skr-vagval-4', 'outside-escaped-c5919bbb')
+    """
+    clean = re.sub(r"[^\w.-]+", "-", source_id, flags=re.UNICODE).strip(".-_")[:100].rstrip(".-_")
+    if clean == source_id and clean:
+        return clean
+    digest = hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{clean}-{digest}" if clean else f"source-{digest}"
 
 
 def _line_of(text: str, needle: str, nth: int) -> int:

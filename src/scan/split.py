@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from scan.types import Document, Passage, Section
 
-
 LONGEST_WORD = 1000  # a run without spaces longer than this is not given to the sentencizer
 LONGEST_PIECE = 20_000  # a paragraph is sentencized in pieces of at most this many characters
 
@@ -70,7 +69,7 @@ def sentence_spans(text: str, offset: int = 0, max_chars: int | None = None) -> 
     return [(offset + a, offset + b) for a, b in spans]
 
 
-_LONG_RUN = re.compile(r"\S{%d,}" % LONGEST_WORD)
+_LONG_RUN = re.compile(r"\S{" + str(LONGEST_WORD) + ",}")
 
 
 def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:

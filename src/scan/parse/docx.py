@@ -44,7 +44,9 @@ def check_unpacked_size(path: Path, raw: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ScanError(f"{path}: not a readable Word file ({exc})", "open it in Word and save it again as .docx") from None
+        raise ScanError(
+            f"{path}: not a readable Word file ({exc})", "open it in Word and save it again as .docx"
+        ) from None
     total = sum(i.file_size for i in infos)
     xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
     worst = max(infos, key=lambda i: i.file_size / max(i.compress_size, 1), default=None)
