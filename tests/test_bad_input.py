@@ -269,8 +269,9 @@ def test_a_file_name_with_undecodable_bytes_is_skipped_with_its_reason(run, idx,
     assert "1 added" in result.stderr
     result = run("ingest", folder / odd, "--index", idx)
     assert result.exit_code == 0 and "rapport-\\xff\\xfe.txt" in result.stderr
-    result = run("classify", folder / odd, "--index", idx)
-    assert result.exit_code in (0, 1) and "Traceback" not in result.output  # readable: classified, or one line
+    result = run("classify", folder / odd, "--index", idx, "--trends", FIXTURES / "mini-trends.toml", "--json")
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output  # readable: classified
+    assert '"label": 1' in result.stdout
     assert snapshot(idx) != before
 
 

@@ -345,7 +345,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
     from scan.trends import load_or_train
 
     taxonomy = load_taxonomy(trends_file)
-    from scan.inputs import max_file_bytes
+    from scan.inputs import max_file_bytes, printable
 
     max_bytes = max_file_bytes(max_file_mb)
     docs = [read_document(Path(f), max_bytes=max_bytes) for f in files]  # every file readable before the slow part
@@ -355,7 +355,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
     results = []
     names = {t.id: t.name for t in taxonomy.trends}
     for doc in docs:
-        with tqdm(desc=Path(doc.path).name[:30], unit="passage", disable=not show, leave=False) as bar:
+        with tqdm(desc=printable(Path(doc.path).name)[:30], unit="passage", disable=not show, leave=False) as bar:
             result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
         results.append(result)
         for warning in result.warnings:
