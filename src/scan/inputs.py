@@ -31,6 +31,11 @@ def printable(text: object) -> str:
     return s.translate(_CONTROL)
 
 
+def as_text(path: Path | str) -> str:
+    """A path as text that can be stored and printed: undecodable bytes as \\xff (newlines stay)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def max_file_bytes(mb: float | None = None) -> int:
     """The per-file size limit in bytes: `mb`, else $SCAN_MAX_FILE_MB, else 200 MB."""
     if mb is None:

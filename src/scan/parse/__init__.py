@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scan.errors import ScanError
-from scan.inputs import printable, read_input
+from scan.inputs import as_text, printable, read_input
 from scan.parse.common import DocumentBuilder
 from scan.parse.docx import read_docx
 from scan.parse.html import read_html
@@ -74,9 +74,9 @@ def read_document(
         raise ScanError(f"{name}: no text found", "check that the file holds body text")
     meta = dict(metadata or {})
     return Document(
-        doc_id=doc_id or path.name,
-        path=str(path),
-        title=str(meta.pop("title", None) or built.title),
+        doc_id=doc_id or as_text(path.name),
+        path=as_text(path),
+        title=as_text(meta.pop("title", None) or built.title),
         text=built.text,
         sections=tuple(built.sections),
         sha256=hashlib.sha256(raw).hexdigest(),
