@@ -467,10 +467,13 @@ def _size(n: int) -> str:
 
 @main.command()
 @click.option("--doc", "doc_id", default=None, help="Show one document: its metadata and extraction report.")
+@click.option("--check", is_flag=True, help="Verify the index fully: checksums, SQLite integrity, vectors = passages.")
 @index_option
 @json_option
-def info(doc_id, index_dir, as_json):
+def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
+    if check:
+        return _check_index(index_dir, as_json)
     index = _open_index(index_dir)
     if doc_id:
         report = index.extraction_report(doc_id)
@@ -535,6 +538,29 @@ def info(doc_id, index_dir, as_json):
     click.echo(f"Contents:  {len(docs)} documents, {len(index)} passages, {_size(data['size_bytes'])} on disk")
     for d in docs:
         click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
+
+
+def _check_index(index_dir: Path, as_json: bool) -> None:
+    from scan.generations import damaged
+    from scan.integrity import full_check
+    from scan.store import FORMAT
+
+    generation, checks = full_check(index_dir, FORMAT)
+    ok = all(c.ok for c in checks)
+    if as_json:
+        listed = [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
+        click.echo(
+            json.dumps(
+                {"index": str(index_dir), "generation": generation, "ok": ok, "checks": listed}, ensure_ascii=False
+            )
+        )
+    else:
+        click.echo(f"Checked {index_dir}" + (f" ({generation})" if generation else "") + ":")
+        for c in checks:
+            click.echo(f"  {'ok' if c.ok else 'FAILED':6} {c.name:8} {c.detail}")
+    if not ok:
+        failed = next(c for c in checks if not c.ok)
+        raise damaged(index_dir, f"{failed.name}: {failed.detail}")
 
 
 # ---- eval -----------------------------------------------------------------------------------

@@ -190,5 +190,12 @@ def clear_pointer_folder(root: Path) -> None:
 
 
 def discard(root: Path, work: Path) -> None:
-    """Remove a generation that was begun but will not be committed."""
+    """Remove a generation that was begun but will not be committed, and forget it."""
     _remove(work)
+    try:
+        registry = load(root)
+        if work.name in registry.owned and not work.exists():
+            registry.owned.remove(work.name)
+            save(root, registry)
+    except OSError:
+        pass  # a full disk: the next ingest forgets it

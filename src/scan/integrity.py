@@ -139,18 +139,21 @@ def full_check(root: Path, expected_format: int) -> tuple[str, list[Check]]:
     Stops at the first check that makes the following ones meaningless (a missing pointer or manifest)."""
     from scan.store import DATABASE, VECTORS
 
+    def detail(exc: ScanError) -> str:
+        return exc.message.removeprefix(f"the index at {root} is damaged: ")
+
     checks: list[Check] = []
     try:
         generation = live_generation(root)
     except ScanError as exc:
-        return "", [Check("pointer", False, exc.message)]
+        return "", [Check("pointer", False, detail(exc))]
     if generation is None:
         raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
     checks.append(Check("pointer", True, f"CURRENT names {generation.name}"))
     try:
         manifest = read_manifest(root, generation, expected_format)
     except ScanError as exc:
-        return generation.name, [*checks, Check("manifest", False, exc.message)]
+        return generation.name, [*checks, Check("manifest", False, detail(exc))]
     checks.append(Check("manifest", True, f"format {manifest['format']}, encoder {manifest['encoder']['name']}"))
     problems = file_problems(generation, manifest, full=True)
     sizes = sum(int(r.get("size", 0)) for r in manifest["files"].values())
