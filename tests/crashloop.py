@@ -28,6 +28,7 @@ WRITE_CALLS = {
     "mkdir", "rmtree", "write_text", "write_bytes", "write_index", "replace", "fsync", "backup", "commit",
     "executescript", "close", "connect", "unlink", "rmdir", "rename", "dump",
 }  # fmt: skip
+WRITE_MODULES = ("shutil", "pathlib", "json", "faiss")
 
 
 def run(corpus: Path, index: Path, kill_at: int, steps_file: Path | None) -> None:
@@ -38,7 +39,7 @@ def run(corpus: Path, index: Path, kill_at: int, steps_file: Path | None) -> Non
             code = frame.f_code
             if code.co_filename.startswith(SCAN_DIR):
                 name = f"{Path(code.co_filename).stem}.{code.co_name}"
-            elif code.co_name in WRITE_CALLS:
+            elif code.co_name in WRITE_CALLS and str(frame.f_globals.get("__name__")).startswith(WRITE_MODULES):
                 name = code.co_name
             else:
                 return

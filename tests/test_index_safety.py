@@ -18,7 +18,7 @@ from scan.cli import main
 from scan.errors import ScanError
 from scan.generations import REGISTRY
 from scan.ingest import ingest
-from scan.store import CURRENT, Index
+from scan.store import CURRENT, FORMAT, Index
 
 
 def tree(path: Path) -> dict[str, bytes]:
@@ -169,3 +169,19 @@ def test_readers_never_fail_while_ingests_commit(mini, tmp_path, encoder):
             t.join()
     assert errors == []
     assert opens > 25 and len(seen) > 5  # the readers really ran across many commits
+
+
+def test_an_index_of_format_2_is_refused_then_rebuilt_and_its_generation_removed_later(mini, tmp_path, encoder):
+    idx = tmp_path / "idx"
+    (idx / "gen-000004").mkdir(parents=True)  # what scan wrote before generations.json existed
+    (idx / "gen-000004" / "manifest.json").write_text(json.dumps({"format": 2}))
+    (idx / "gen-000004" / "vectors.faiss").write_bytes(b"old")
+    (idx / CURRENT).write_text("gen-000004\n")
+    with pytest.raises(ScanError, match=f"has format 2; this scan reads format {FORMAT}") as err:
+        ingest([mini], idx, encoder)
+    assert "--rebuild" in err.value.hint and (idx / "gen-000004" / "vectors.faiss").exists()
+    ingest([mini], idx, encoder, rebuild=True)
+    assert live(idx) == "gen-000005" and (idx / "gen-000004").exists()  # kept for readers until the next commit
+    change(mini, 1)
+    ingest([mini], idx, encoder)
+    assert sorted(p.name for p in idx.glob("gen-*")) == ["gen-000005", "gen-000006"]

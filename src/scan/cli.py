@@ -131,8 +131,10 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
+    from scan.generations import refuse_foreign_folder
     from scan.store import Index
 
+    refuse_foreign_folder(index_dir)  # before the encoder loads
     if model is None and not rebuild and Index.live_generation(index_dir) is not None:
         index, encoder = _open(index_dir, None)  # keep the encoder the index was built with
         index.close()
