@@ -159,3 +159,47 @@ def test_a_chunked_upload_is_refused_once_past_the_limit_without_reading_it_all(
     status, text, pulled = _drive(app, scope, body())
     assert status == 413 and "större än 1 MB" in text
     assert pulled < 1024 * 1024 + 64 * 1024 + 2 * len(chunk)  # stopped at the limit, not at 50 MB
+
+
+def test_a_real_server_cuts_off_a_huge_chunked_upload(app):
+    """Over a socket: the client's 200 MB stop going through soon after the limit (the 413 closes the connection)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sent, answer = 0, b""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(
+                b"POST /klassificera HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=xx\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
+            part = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+            piece = b"a" * 65536
+            try:
+                conn.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+                while sent < 200 * 1024 * 1024:
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    sent += len(piece)
+            except OSError:  # reset by the server: it stopped reading
+                pass
+            try:
+                answer = conn.recv(64)
+            except OSError:
+                pass
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert sent < 50 * 1024 * 1024, f"the server took {sent // 2**20} MB of a 1 MB limit"
+    assert not answer or answer.startswith(b"HTTP/1.1 413")

@@ -76,6 +76,8 @@ class SecurityHeaders:
                 message["headers"] = list(message.get("headers", [])) + [
                     (k, v) for k, v in self.headers if k not in present
                 ]
+                if message["status"] == 413:  # the rest of the body is not wanted: the client may stop sending
+                    message["headers"].append((b"connection", b"close"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
