@@ -25,7 +25,7 @@ from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.search import check_query, search
 from scan.store import Index
-from scan.types import Filters, Hit, SourceRef
+from scan.types import Filters, SourceRef
 
 logger = logging.getLogger(__name__)
 
