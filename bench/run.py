@@ -101,7 +101,10 @@ def main() -> None:
     start = time.perf_counter()
     e5.encode_passages(unit_texts)
     units_s = time.perf_counter() - start
-    results["ingest"] |= {"quote_units": len(unit_texts), "units_over_passages_encode_time": round(units_s / passages_s, 2)}
+    results["ingest"] |= {
+        "quote_units": len(unit_texts),
+        "units_over_passages_encode_time": round(units_s / passages_s, 2),
+    }
 
     # ---- search latency -------------------------------------------------------------------
     index = Index.open(work / "default")

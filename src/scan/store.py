@@ -367,7 +367,7 @@ class Index:
         keys = {(p.doc_id, p.seq): p for p in passages}
         marks = ",".join("(?, ?)" for _ in keys)
         rows = self.db.execute(
-            f"SELECT s.id, s.start, s.\"end\", s.text, p.doc_id, p.seq FROM sentences s JOIN passages p "
+            f'SELECT s.id, s.start, s."end", s.text, p.doc_id, p.seq FROM sentences s JOIN passages p '
             f"ON p.id = s.passage_id WHERE (p.doc_id, p.seq) IN (VALUES {marks}) ORDER BY s.id",
             [x for key in keys for x in key],
         ).fetchall()
