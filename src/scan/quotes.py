@@ -10,6 +10,8 @@
 5. Near-duplicates (same text, or vectors almost identical) become one quote with all citations.
 6. Every quote is checked against the stored document text at its offsets; one that does not
    match exactly is never shown.
+7. Every quote is marked `supports`, `mentions` or `counters` (possibly countering) the claim
+   (scan.support); the ranking itself does not change.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.search import check_query, search
 from scan.store import Index
+from scan.support import mark
 from scan.types import Filters, SourceRef
 
 logger = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ class Quote:
     score: float
     citation: Citation
     also: tuple[Citation, ...] = ()  # the same quote found elsewhere
+    support: str = ""  # supports, mentions or counters (scan.support)
 
     def to_json(self) -> dict[str, Any]:
         c = self.citation
@@ -79,6 +83,7 @@ class Quote:
             "rank": self.rank,
             "text": self.text,
             "score": round(self.score, 6),
+            "support": self.support,
             "doc_id": c.doc_id,
             "title": c.title,
             "page": c.page,
@@ -195,11 +200,21 @@ def find_quotes(
             q["citation"].doc_id == hit.doc_id and start < q["citation"].end and q["citation"].start < end for q in kept
         ):
             continue  # overlaps a better quote (a sentence pair and its second sentence)
-        kept.append({"text": text, "score": float(scores[i]), "citation": citation, "vector": vectors[i], "also": []})
+        kept.append(
+            {
+                "text": text,
+                "score": float(scores[i]),
+                "citation": citation,
+                "vector": vectors[i],
+                "also": [],
+                "support": mark(claim, text, float(vectors[i] @ claim_vector)),
+            }
+        )
         if len(kept) >= k + 5:  # a margin for duplicates found later among the top k
             break
     return [
-        Quote(rank, q["text"], q["score"], q["citation"], tuple(q["also"])) for rank, q in enumerate(kept[:k], start=1)
+        Quote(rank, q["text"], q["score"], q["citation"], tuple(q["also"]), q["support"])
+        for rank, q in enumerate(kept[:k], start=1)
     ]
 
 
