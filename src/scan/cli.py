@@ -31,9 +31,11 @@ class ScanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ScanError as exc:
-            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            from scan.inputs import printable  # a file name may hold a newline or undecodable bytes
+
+            click.secho(f"Error: {printable(exc.message)}", fg="red", err=True)
             if exc.hint:
-                click.echo(f"  Fix: {exc.hint}", err=True)
+                click.echo(f"  Fix: {printable(exc.hint)}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("\nInterrupted. The index is as it was before this command.", err=True)
@@ -62,6 +64,17 @@ def trends_option(f):
         type=click.Path(path_type=Path, dir_okay=False),
         default=None,
         help="Taxonomy file (default: corpus/trends/vff4.toml).",
+    )(f)
+
+
+def max_file_option(f):
+    return click.option(
+        "--max-file-mb",
+        type=float,
+        envvar="SCAN_MAX_FILE_MB",
+        default=200.0,
+        show_default=True,
+        help="Largest input file read, in MB (or $SCAN_MAX_FILE_MB); larger files are skipped.",
     )(f)
 
 
@@ -118,7 +131,8 @@ def _open(index_dir: Path, model: str | None):
 @click.option("--max-chars", default=700, show_default=True, help="Longest passage, in characters.")
 @click.option("--max-sentences", default=5, show_default=True, help="Most sentences in a passage.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
-def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress):
+@max_file_option
+def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress, max_file_mb):
     """Add files and folders (Markdown, text, PDF) to the index.
 
     Re-running embeds only new or changed documents and drops removed ones.
@@ -147,6 +161,7 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         batch_size,
         rebuild=rebuild,
         show_progress=show,
+        max_file_mb=max_file_mb,
     )
     for path, reason in report.skipped:
         click.secho(f"Skipped {path}: {reason}", fg="yellow", err=True)
@@ -321,9 +336,10 @@ def _fmt(value: float | None) -> str:
 )
 @trends_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@max_file_option
 @index_option
 @json_option
-def classify(files, per_passage, report, trends_file, progress, index_dir, as_json):
+def classify(files, per_passage, report, trends_file, progress, max_file_mb, index_dir, as_json):
     """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
 
     Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and the
@@ -337,14 +353,17 @@ def classify(files, per_passage, report, trends_file, progress, index_dir, as_js
     from scan.trends import load_or_train
 
     taxonomy = load_taxonomy(trends_file)
-    docs = [read_document(Path(f)) for f in files]  # every file readable before the slow part
+    from scan.inputs import max_file_bytes, printable
+
+    max_bytes = max_file_bytes(max_file_mb)
+    docs = [read_document(Path(f), max_bytes=max_bytes) for f in files]  # every file readable before the slow part
     index, encoder = _open(index_dir, None)
     model = load_or_train(index, encoder, taxonomy)
     show = sys.stderr.isatty() if progress is None else progress
     results = []
     names = {t.id: t.name for t in taxonomy.trends}
     for doc in docs:
-        with tqdm(desc=Path(doc.path).name[:30], unit="passage", disable=not show, leave=False) as bar:
+        with tqdm(desc=printable(Path(doc.path).name)[:30], unit="passage", disable=not show, leave=False) as bar:
             result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
         results.append(result)
         for warning in result.warnings:
@@ -429,8 +448,10 @@ def serve(host, port, trends_file, max_upload_mb, job_timeout, index_dir):
 @click.option("--only", multiple=True, help="Only this source id (repeatable).")
 @click.option("--delay", default=1.0, show_default=True, help="Seconds between requests to the same host.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a server.")
+@click.option("--max-time", default=600.0, show_default=True, help="Longest time one download may take, in seconds.")
+@click.option("--max-file-mb", default=200.0, show_default=True, help="Largest file fetched per source, in MB.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-def fetch(sources_file, dest, only, delay, timeout, progress):
+def fetch(sources_file, dest, only, delay, timeout, max_time, max_file_mb, progress):
     """Download the sources listed in corpus/sources.toml (needs a network).
 
     Resumable: run it again to skip what is already fetched and continue what was cut off.
@@ -451,7 +472,8 @@ def fetch(sources_file, dest, only, delay, timeout, progress):
         bar.update(done - bar.n)
 
     counts: dict[str, int] = {}
-    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress):
+    limits = {"max_bytes": int(max_file_mb * 1024 * 1024), "max_seconds": max_time}
+    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress, **limits):
         if result.source_id in bars:
             bars.pop(result.source_id).close()
         counts[result.status] = counts.get(result.status, 0) + 1
