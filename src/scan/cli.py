@@ -145,8 +145,10 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
+    from scan.generations import refuse_foreign_folder
     from scan.store import Index
 
+    refuse_foreign_folder(index_dir)  # before the encoder loads
     if model is None and not rebuild and Index.live_generation(index_dir) is not None:
         index, encoder = _open(index_dir, None)  # keep the encoder the index was built with
         index.close()
@@ -492,10 +494,13 @@ def _size(n: int) -> str:
 
 @main.command()
 @click.option("--doc", "doc_id", default=None, help="Show one document: its metadata and extraction report.")
+@click.option("--check", is_flag=True, help="Verify the index fully: checksums, SQLite integrity, vectors = passages.")
 @index_option
 @json_option
-def info(doc_id, index_dir, as_json):
+def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
+    if check:
+        return _check_index(index_dir, as_json)
     index = _open_index(index_dir)
     if doc_id:
         report = index.extraction_report(doc_id)
@@ -564,6 +569,29 @@ def info(doc_id, index_dir, as_json):
         click.echo(f"Vectors:   {how} search; approximate from {vi['approximate_from']:,} passages on")
     for d in docs:
         click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
+
+
+def _check_index(index_dir: Path, as_json: bool) -> None:
+    from scan.generations import damaged
+    from scan.integrity import full_check
+    from scan.store import FORMAT
+
+    generation, checks = full_check(index_dir, FORMAT)
+    ok = all(c.ok for c in checks)
+    if as_json:
+        listed = [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
+        click.echo(
+            json.dumps(
+                {"index": str(index_dir), "generation": generation, "ok": ok, "checks": listed}, ensure_ascii=False
+            )
+        )
+    else:
+        click.echo(f"Checked {index_dir}" + (f" ({generation})" if generation else "") + ":")
+        for c in checks:
+            click.echo(f"  {'ok' if c.ok else 'FAILED':6} {c.name:8} {c.detail}")
+    if not ok:
+        failed = next(c for c in checks if not c.ok)
+        raise damaged(index_dir, f"{failed.name}: {failed.detail}")
 
 
 # ---- eval -----------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class Jobs:
         self._conn = None
         self._closed = False
         self._warm = False
+        self.loading = False  # the worker is starting: loading the index, encoder and trend model
         self._worker_lock = threading.Lock()  # close() may stop the worker while the dispatcher starts one
 
     # ---- the server's side ------------------------------------------------------------------
@@ -122,6 +123,13 @@ class Jobs:
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
+
+    def describe(self, job: Job) -> str:
+        """The job's progress in Swedish, with its place in the queue and whether the model is loading."""
+        if job.state != "queued":
+            return job.message()
+        text = job.message(self.ahead(job))
+        return text + " (modellen laddas)" if self.loading else text
 
     def ahead(self, job: Job) -> int:
         """How many jobs will run before this queued one."""
@@ -260,10 +268,13 @@ class Jobs:
             process.start()
             self._process, self._conn = process, parent
         child.close()
+        self.loading = True
         try:
             message = parent.recv() if parent.poll(self.start_limit) else None
         except (EOFError, OSError):  # it died, or close() stopped it
             message = ("fatal", "klassificeringen kunde inte starta; felet är loggat på servern", "")
+        finally:
+            self.loading = False
         if message is None:
             self._stop_worker()
             raise _Failed(("klassificeringen kunde inte starta (modellen laddades inte i tid)", ""), 503)
