@@ -15,6 +15,7 @@ from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.inputs import collect_files, max_file_bytes, printable, read_input
 from scan.parse import read_document, supported
+from scan.sentences import quote_units
 from scan.sources import SourceList, load_sources
 from scan.split import SplitSettings, split_document
 from scan.store import IndexWriter
@@ -112,12 +113,17 @@ def ingest(
                 report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
             bar.update(1)
         bar.close()
+        units = [quote_units(doc.text, passages) for doc, passages in parsed]  # sentences for quotes
         texts = [p.text for _, passages in parsed for p in passages]
-        matrix = _embed(encoder, texts, batch_size, show_progress)
-        at = 0
-        for doc, passages in parsed:
+        unit_texts = [u.text for doc_units in units for u in doc_units]
+        matrix = _embed(encoder, texts + unit_texts, batch_size, show_progress)  # all at once, embedded here
+        unit_matrix = matrix[len(texts) :]
+        at = at_unit = 0
+        for (doc, passages), doc_units in zip(parsed, units):
+            unit_vectors = unit_matrix[at_unit : at_unit + len(doc_units)] if doc_units else None
+            at_unit += len(doc_units)
             (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
-            writer.add(doc, passages, matrix[at : at + len(passages)])
+            writer.add(doc, passages, matrix[at : at + len(passages)], doc_units, unit_vectors)
             at += len(passages)
             report.passages += len(passages)
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
@@ -126,12 +132,13 @@ def ingest(
 
 
 def _embed(encoder: Encoder, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
-    """Vectors of all passages of this run, in order: encoded in rounds of EMBED_ROUND passages
-    (across documents, so the encoder can sort them by length and keep its workers busy)."""
+    """Vectors of all texts of this run (passages, then quote sentences), in order: encoded in rounds
+    of EMBED_ROUND texts across documents, so the encoder can sort them by length and keep its
+    workers busy."""
     from scan.progress import Progress
 
     matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    with Progress(len(texts), "Embedding", "passages", enabled=show_progress) as bar:
+    with Progress(len(texts), "Embedding", "texts", enabled=show_progress) as bar:
         for i in range(0, len(texts), EMBED_ROUND):
             chunk = texts[i : i + EMBED_ROUND]
             matrix[i : i + len(chunk)] = encoder.encode_passages(chunk, batch_size)
