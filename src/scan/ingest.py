@@ -13,6 +13,7 @@ import numpy as np
 
 from scan.embed import Encoder
 from scan.errors import ScanError
+from scan.kinds import annotate
 from scan.parse import read_document, supported
 from scan.sources import SourceList, load_sources
 from scan.split import SplitSettings, split_document
@@ -110,7 +111,7 @@ def ingest(
                 report.skipped.append((str(file), str(exc).removeprefix(f"{file}: ")))
                 bar.update(1)
                 continue
-            parsed.append((doc, split_document(doc, split)))
+            parsed.append((doc, annotate(split_document(doc, split), doc.text)))
             if problem := extraction_problems(doc.report):
                 report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
             bar.update(1)

@@ -34,7 +34,7 @@ from scan.errors import ScanError
 from scan.keywords import ANALYZER, analyze
 from scan.types import Document, Filters, Passage, SourceRef
 
-FORMAT = 2  # 2: extraction reports, footnote offsets, physical pages
+FORMAT = 3  # 2: extraction reports, footnote offsets, physical pages; 3: passage kind and language
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL, physical_page INTEGER,
+    kind TEXT NOT NULL DEFAULT 'prose', language TEXT NOT NULL DEFAULT '',
     UNIQUE (doc_id, seq)
 );
 CREATE TABLE IF NOT EXISTS sources (
@@ -95,6 +96,8 @@ def _row_to_passage(row: sqlite3.Row) -> Passage:
         page_end=row["page_end"],
         footnotes=tuple(json.loads(row["footnotes"])),
         physical_page=row["physical_page"],
+        kind=row["kind"],
+        language=row["language"],
     )
 
 
@@ -346,6 +349,17 @@ class Index:
         matrix = np.vstack([self.vectors.reconstruct(int(i)) for i in ids])
         return {int(i): float(s) for i, s in zip(ids, matrix @ query.astype(np.float32))}
 
+    def ids_of_kinds(self, kinds) -> list[int]:
+        """Passage ids whose passage kind (scan.kinds) is one of `kinds`."""
+        kinds = sorted(kinds)
+        marks = ",".join("?" * len(kinds))
+        return [r[0] for r in self.db.execute(f"SELECT id FROM passages WHERE kind IN ({marks})", kinds)]
+
+    def passage_languages(self) -> tuple[np.ndarray, list[str]]:
+        """(passage ids, their language) for every passage, in id order."""
+        rows = self.db.execute("SELECT id, language FROM passages ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
     def keyword(self, query: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the best keyword matches on stemmed terms."""
         terms = sorted(set(analyze(query)))
@@ -535,7 +549,7 @@ class IndexWriter:
         for p in passages:
             cur = self.db.execute(
                 'INSERT INTO passages (doc_id, seq, text, start, "end", heading, page, page_end, footnotes, '
-                "physical_page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "physical_page, kind, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     p.doc_id,
                     p.seq,
@@ -547,6 +561,8 @@ class IndexWriter:
                     p.page_end,
                     json.dumps(list(p.footnotes)),
                     p.physical_page,
+                    p.kind,
+                    p.language,
                 ),
             )
             ids.append(cur.lastrowid)

@@ -1,0 +1,63 @@
+"""One meaningful scale for search hits: a calibrated relevance from 0 to 100.
+
+A hit's relevance is a logistic model's estimate, in per cent, of the chance that the passage
+answers the query. Its features are the passage's score by meaning (freed of the language bias,
+scan.crosslingual), how far that score lies below the query's best, and whether and how well the
+passage matches the query's words (BM25). The model was fitted on the labelled dev queries of
+eval/mixed.toml (a hit is relevant when it lies in a chapter of the analysis, or a document, that
+answers the need; every hit of an off-topic query is not) by `python bench/mixed_remedies.py
+--fit`, and is stored here as plain constants.
+
+A query whose best hit stays under `FLOOR` has nothing in the library that answers it: the CLI
+and the web page say "Inga träffar som svarar mot frågan" and show the closest passages only as
+near-misses, under their own heading. Keyword search (exact words, tables, boilerplate) has no
+relevance scale: its hits have relevance None and no floor applies.
+"""
+
+from __future__ import annotations
+
+import math
+
+# fitted by `python bench/mixed_remedies.py --fit` on the dev half of eval/mixed.toml
+WEIGHTS = (30.0, -40.0, 1.0)  # score by meaning, gap to the query's best, keyword match (0..1)
+BIAS = -24.0
+FLOOR = 30.0  # relevance (per cent) the best hit must reach; chosen on the dev half
+NO_HITS = "Inga träffar som svarar mot frågan"
+NEAR_MISSES = "Närmaste träffar under relevansgränsen"
+
+
+def features(score: float, best: float, bm25: float, top_bm25: float) -> tuple[float, float, float]:
+    """The model's inputs for one hit: its dense score, its gap to the best, and its BM25
+    relative to the query's best BM25 (0 when it shares no word with the query)."""
+    return score, best - score, (bm25 / top_bm25 if top_bm25 > 0 else 0.0)
+
+
+def probability(x: tuple[float, float, float]) -> float:
+    z = BIAS + sum(w * v for w, v in zip(WEIGHTS, x))
+    return 100.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def rate(
+    ranked: list[tuple[int, float]],
+    dense: list[tuple[int, float]],
+    keyword: list[tuple[int, float]],
+    mode: str,
+    scores: dict[int, float] | None = None,
+) -> dict[int, float]:
+    """Passage id -> relevance (0-100) for the ranked hits of a dense or hybrid search.
+
+    `scores` gives the dense score of passages that are not in `dense` (keyword-only candidates).
+    """
+    if mode == "keyword" or not dense:
+        return {}
+    cos = dict(dense) | (scores or {})
+    best = dense[0][1]
+    bm25 = dict(keyword)
+    top_bm25 = max(bm25.values(), default=0.0)
+    return {
+        pid: probability(features(cos.get(pid, score), best, bm25.get(pid, 0.0), top_bm25)) for pid, score in ranked
+    }
+
+
+def above_floor(relevance: float | None) -> bool:
+    return relevance is None or relevance >= FLOOR
