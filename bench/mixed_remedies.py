@@ -81,13 +81,13 @@ def fit(index, encoder, needs, off, mode: str) -> None:
     captured: list = []
     original = relevance.rate
 
-    def capture(ranked, dense, keyword, mode, scores=None):
+    def capture(ranked, dense, keyword, mode, scores=None, encoder_name=""):
         cos = dict(dense) | (scores or {})
         best = dense[0][1] if dense else 0.0
         bm = dict(keyword)
         top = max(bm.values(), default=0.0)
         captured.append({pid: relevance.features(cos.get(pid, s), best, bm.get(pid, 0.0), top) for pid, s in ranked})
-        return original(ranked, dense, keyword, mode, scores)
+        return original(ranked, dense, keyword, mode, scores, encoder_name)
 
     relevance.rate = capture
     try:

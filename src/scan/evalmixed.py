@@ -206,11 +206,64 @@ def evaluate_mixed(
 
 
 def build_library_index(
-    index_dir: Path, encoder, folders: list[Path], show_progress: bool = False
+    index_dir: Path, encoder, folders: list[Path], show_progress: bool = False, rebuild: bool = False
 ) -> tuple[Index, list[str]]:
     """Ingest (incrementally) the mixed library into `index_dir`; the open index and warnings."""
     from scan.ingest import ingest
 
-    report = ingest(folders, index_dir, encoder, show_progress=show_progress)
+    report = ingest(folders, index_dir, encoder, show_progress=show_progress, rebuild=rebuild)
     notes = [f"{path}: skipped ({reason})" for path, reason in report.skipped]
     return Index.open(index_dir), notes
+
+
+def run_mixed_eval(
+    index_dir: Path,
+    encoder,
+    queries: Path,
+    libraries: list[Path] | None = None,
+    pdfs: Path | None = None,
+    show_progress: bool = False,
+    rebuild: bool = False,
+) -> dict:
+    """Build (or update) the mixed-library index and evaluate the default search on it."""
+    from scan import relevance
+    from scan.search import search
+
+    needs, off = load_mixed(queries)
+    if libraries:
+        folders, present = list(libraries), False
+        missing = [f for f in folders if not f.exists()]
+        if missing:
+            raise ScanError(f"{missing[0]}: no such folder", "give existing folders with --library")
+    else:
+        folders, present = library_folders(pdfs if pdfs is not None else default_pdfs())
+    index, notes = build_library_index(index_dir, encoder, folders, show_progress, rebuild)
+    try:
+        result = evaluate_mixed(index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR)
+    finally:
+        index.close()
+    result["library"] = [str(f) for f in folders]
+    result["shared_pdfs"] = present
+    result["index"] = str(index_dir)
+    result["notes"] = notes
+    return result
+
+
+def format_mixed(result: dict) -> list[str]:
+    """The figures as lines of text, one per language and split."""
+
+    def pct(v) -> str:
+        return "  -  " if v is None else f"{100 * v:5.1f}"
+
+    lines = [
+        "lang split   n  off-topic@5 table@5 chapter@1 chapter@5  doc@5   | off-topic queries: no hits, hits above floor"
+    ]
+    for lang, splits in result["languages"].items():
+        for split, m in splits.items():
+            o = m.get("offtopic_queries") or {}
+            floor = f"n={o['n']:2d} {pct(o['no_hits'])} {pct(o['hits_above_floor@5'])}" if o else "-"
+            lines.append(
+                f"{lang:4s} {split:5s} {m['n']:3d}  {pct(m['offtopic@5'])}%    {pct(m['table@5'])}%  "
+                f"{pct(m['chapter@1'])}%   {pct(m['chapter@5'])}%  {pct(m['doc@5'])}% | {floor}"
+            )
+    return lines

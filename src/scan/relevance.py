@@ -8,6 +8,9 @@ eval/mixed.toml (a hit is relevant when it lies in a chapter of the analysis, or
 answers the need; every hit of an off-topic query is not) by `python bench/mixed_remedies.py
 --fit`, and is stored here as plain constants.
 
+The model belongs to an encoder (its scores have their own scale): an index built with another
+encoder gets relevance None on every hit, and no floor.
+
 A query whose best hit stays under `FLOOR` has nothing in the library that answers it: the CLI
 and the web page say "Inga träffar som svarar mot frågan" and show the closest passages only as
 near-misses, under their own heading. Keyword search (exact words, tables, boilerplate) has no
@@ -17,11 +20,20 @@ relevance scale: its hits have relevance None and no floor applies.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-# fitted by `python bench/mixed_remedies.py --fit` on the dev half of eval/mixed.toml
-WEIGHTS = (30.0, -40.0, 1.0)  # score by meaning, gap to the query's best, keyword match (0..1)
-BIAS = -24.0
-FLOOR = 30.0  # relevance (per cent) the best hit must reach; chosen on the dev half
+
+@dataclass(frozen=True)
+class Model:
+    weights: tuple[float, float, float]  # score by meaning, gap to the query's best, keyword match (0..1)
+    bias: float
+
+
+# encoder name part -> model; fitted by `python bench/mixed_remedies.py --fit` on the dev half of eval/mixed.toml
+MODELS: dict[str, Model] = {
+    "multilingual-e5-small": Model((30.0, -40.0, 1.0), -24.0),
+}
+FLOOR = 30.0  # relevance (per cent) a hit must reach to count as an answer; chosen on the dev half
 NO_HITS = "Inga träffar som svarar mot frågan"
 NEAR_MISSES = "Närmaste träffar under relevansgränsen"
 
@@ -32,8 +44,12 @@ def features(score: float, best: float, bm25: float, top_bm25: float) -> tuple[f
     return score, best - score, (bm25 / top_bm25 if top_bm25 > 0 else 0.0)
 
 
-def probability(x: tuple[float, float, float]) -> float:
-    z = BIAS + sum(w * v for w, v in zip(WEIGHTS, x))
+def model_for(encoder_name: str) -> Model | None:
+    return next((m for part, m in MODELS.items() if part in encoder_name), None)
+
+
+def probability(model: Model, x: tuple[float, float, float]) -> float:
+    z = model.bias + sum(w * v for w, v in zip(model.weights, x))
     return 100.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
@@ -43,19 +59,22 @@ def rate(
     keyword: list[tuple[int, float]],
     mode: str,
     scores: dict[int, float] | None = None,
+    encoder_name: str = "",
 ) -> dict[int, float]:
-    """Passage id -> relevance (0-100) for the ranked hits of a dense or hybrid search.
+    """Passage id -> relevance (0-100) for the ranked hits of a dense or hybrid search ({} where
+    there is no model for the encoder, and for keyword search).
 
     `scores` gives the dense score of passages that are not in `dense` (keyword-only candidates).
     """
-    if mode == "keyword" or not dense:
+    model = model_for(encoder_name)
+    if mode == "keyword" or not dense or model is None:
         return {}
     cos = dict(dense) | (scores or {})
     best = dense[0][1]
     bm25 = dict(keyword)
     top_bm25 = max(bm25.values(), default=0.0)
     return {
-        pid: probability(features(cos.get(pid, score), best, bm25.get(pid, 0.0), top_bm25)) for pid, score in ranked
+        pid: probability(model, features(cos.get(pid, score), best, bm25.get(pid, 0.0), top_bm25)) for pid, score in ranked
     }
 
 

@@ -95,7 +95,7 @@ def search(
         bonus = {pid: KEYWORD_WEIGHT * s / top for pid, s in keyword}
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
-    rated = relevance.rate(ranked, dense, keyword, mode, cosine)
+    rated = relevance.rate(ranked, dense, keyword, mode, cosine, index.encoder_name)
     rows = index.passages([pid for pid, _ in ranked])
     cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
     hits = []
