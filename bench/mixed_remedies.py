@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +33,19 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--mode", default="hybrid")
     parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--query-vectors", type=Path, default=None, help="npz cache of query vectors (t, v)")
     args = parser.parse_args()
     index, encoder = open_index(args.index, None)
     needs, off = evalmixed.load_mixed(args.queries or evalmixed.default_mixed_file())
 
-    @lru_cache(maxsize=None)
+    known = {}
+    if args.query_vectors and args.query_vectors.exists():
+        stored = np.load(args.query_vectors, allow_pickle=True)
+        known = {str(t): v for t, v in zip(stored["t"], stored["v"])}
+
+    @cache
     def vector(q: str):
-        return encoder.encode_queries([q])
+        return known[q][None, :] if q in known else encoder.encode_queries([q])
 
     class Cached:
         name, dimension = encoder.name, encoder.dimension
@@ -54,6 +60,7 @@ def main() -> None:
     print(f"{'remedy':10s} {'kinds':7s} lang split  n  off@5  tab@5  ch@1  ch@5  doc@5")
     for method in crosslingual.METHODS:
         for kind_set, label in ((frozenset(kinds.KINDS), "all"), (None, "ranked")):
+
             def run(q, method=method, kind_set=kind_set):
                 return search(index, cached, q, k=10, mode=args.mode, passage_kinds=kind_set, method=method)
 
@@ -81,13 +88,15 @@ def fit(index, encoder, needs, off, mode: str) -> None:
     captured: list = []
     original = relevance.rate
 
-    def capture(ranked, dense, keyword, mode, scores=None, encoder_name=""):
+    def capture(ranked, dense, keyword, mode, scores=None, encoder_name="", cosine_of=None):
         cos = dict(dense) | (scores or {})
         best = dense[0][1] if dense else 0.0
         bm = dict(keyword)
         top = max(bm.values(), default=0.0)
-        captured.append({pid: relevance.features(cos.get(pid, s), best, bm.get(pid, 0.0), top) for pid, s in ranked})
-        return original(ranked, dense, keyword, mode, scores, encoder_name)
+        captured.append(
+            {pid: relevance.features(cosine_of(pid), cos.get(pid, s), best, bm.get(pid, 0.0), top) for pid, s in ranked}
+        )
+        return original(ranked, dense, keyword, mode, scores, encoder_name, cosine_of)
 
     relevance.rate = capture
     try:
@@ -97,8 +106,12 @@ def fit(index, encoder, needs, off, mode: str) -> None:
             labels = []
             for h, f in zip(hits, feats.values()):  # hits come in the order of the ranked ids
                 good = need is not None and (
-                    (h.doc_id in analysis and any(evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters}
-                                                  for x in h.passage.heading))
+                    (
+                        h.doc_id in analysis
+                        and any(
+                            evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters} for x in h.passage.heading
+                        )
+                    )
                     or h.doc_id in need.docs
                 )
                 rows.setdefault(split, []).append((f, int(good)))
@@ -126,7 +139,9 @@ def fit(index, encoder, needs, off, mode: str) -> None:
         g = np.array([lab for _, lab in data])
         brier = float(((p - g) ** 2).mean())
         bins = np.clip((p * 10).astype(int), 0, 9)
-        ece = sum(abs(p[bins == b].mean() - g[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any())
+        ece = sum(
+            abs(p[bins == b].mean() - g[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()
+        )
         print(f"{split}: hits={len(g)} relevant={g.mean():.3f} brier={brier:.3f} ECE={ece:.3f}")
     for floor in (10, 15, 20, 25, 30, 35, 40, 50):
         for split in ("dev", "test"):
@@ -136,8 +151,10 @@ def fit(index, encoder, needs, off, mode: str) -> None:
             refused = sum(p < floor for p in off_q) / (len(off_q) or 1)
             kept = sum(p >= floor for p, _ in need_q) / (len(need_q) or 1)
             kept_ok = sum(p >= floor for p, ok in need_q if ok) / (sum(ok for _, ok in need_q) or 1)
-            print(f"floor {floor:3d} {split}: off-topic refused {refused:.2f}  needs kept {kept:.2f}  "
-                  f"needs with a right hit kept {kept_ok:.2f}")
+            print(
+                f"floor {floor:3d} {split}: off-topic refused {refused:.2f}  needs kept {kept:.2f}  "
+                f"needs with a right hit kept {kept_ok:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ answer it, and off-topic queries that nothing in the library answers.
 
 Figures per language and split, over the top 5 hits of every need's query:
 
-- off-topic share: hits outside the analysis, the need's `docs` and its `ontopic` documents;
+- off-topic share: hits outside the analysis, the need's `docs` and its `ontopic` documents; over
+  the plain top 5, and over the answers (the hits of the top 5 that clear the relevance floor:
+  what the CLI and the web page show as answers; the rest they show as near-misses);
 - table share: hits whose passage is a table (scan.kinds, judged on the hit's own text);
 - chapter@1, chapter@5: queries with a passage of a right chapter at rank 1 / within 5;
 - doc@5: for needs with other documents that answer them, queries with one of them within 5;
+- answer@1, answer@5: queries with a right chapter or one of the need's documents at 1 / within 5;
 - above the floor: queries whose best hit clears the relevance floor (scan.relevance).
 
 and on the off-topic queries: the share that the floor answers with "no hits", and the share of
@@ -120,6 +123,10 @@ class _Tally:
     queries: int = 0
     hits: int = 0
     off: int = 0
+    shown: int = 0
+    shown_off: int = 0
+    answer1: int = 0
+    answer5: int = 0
     table: int = 0
     chapter1: int = 0
     chapter5: int = 0
@@ -134,11 +141,15 @@ class _Tally:
         return {
             "n": self.queries,
             "offtopic@5": share(self.off, self.hits),
+            "offtopic_answers": share(self.shown_off, self.shown),
+            "answers_per_query": share(self.shown, self.queries),
             "table@5": share(self.table, self.hits),
             "chapter@1": share(self.chapter1, self.queries),
             "chapter@5": share(self.chapter5, self.queries),
             "n_docs": self.with_docs,
             "doc@5": share(self.doc5, self.with_docs),
+            "answer@1": share(self.answer1, self.queries),
+            "answer@5": share(self.answer5, self.queries),
             "above_floor": share(self.above, self.queries),
         }
 
@@ -168,9 +179,14 @@ def evaluate_mixed(
                     h.doc_id in analysis and any(_fold(x) in chapters_folded[need.id] for x in h.passage.heading)
                     for h in hits
                 ]
-                t.off += sum(
-                    1 for h in hits if h.doc_id not in analysis and h.doc_id not in need.docs + need.ontopic
-                )
+                off_hits = [h.doc_id not in analysis and h.doc_id not in need.docs + need.ontopic for h in hits]
+                t.off += sum(off_hits)
+                shown = [floor is None or h.relevance is None or h.relevance >= floor for h in hits]
+                t.shown += sum(shown)
+                t.shown_off += sum(o and s for o, s in zip(off_hits, shown))
+                answers = [r or h.doc_id in need.docs for r, h in zip(right, hits)]
+                t.answer1 += bool(answers[:1] and answers[0])
+                t.answer5 += any(answers)
                 t.table += sum(1 for h in hits if passage_kind(h.passage.text) == "table")
                 t.chapter1 += bool(right[:1] and right[0])
                 t.chapter5 += any(right)
@@ -192,8 +208,8 @@ def evaluate_mixed(
                 o["hits"] += len(hits)
                 o["kept"] += len(kept)
     out: dict = {"languages": {}, "misses": misses}
-    for (lang, split), t in sorted(tallies.items()):
-        entry = t.to_json()
+    for lang, split in sorted(set(tallies) | set(off_tallies)):
+        entry = tallies.get((lang, split), _Tally()).to_json()
         o = off_tallies.get((lang, split))
         if o:
             entry["offtopic_queries"] = {
@@ -256,14 +272,24 @@ def format_mixed(result: dict) -> list[str]:
         return "  -  " if v is None else f"{100 * v:5.1f}"
 
     lines = [
-        "lang split   n  off-topic@5 table@5 chapter@1 chapter@5  doc@5   | off-topic queries: no hits, hits above floor"
+        "                 top 5 (%)                                              answers above the floor",
+        "lang split   n  off-topic table chapter@1 chapter@5 doc@5 answer@1 answer@5 | per query off-topic %",
     ]
     for lang, splits in result["languages"].items():
         for split, m in splits.items():
-            o = m.get("offtopic_queries") or {}
-            floor = f"n={o['n']:2d} {pct(o['no_hits'])} {pct(o['hits_above_floor@5'])}" if o else "-"
+            per_query = "  -  " if m["answers_per_query"] is None else f"{5 * m['answers_per_query'] / 5:5.2f}"
             lines.append(
-                f"{lang:4s} {split:5s} {m['n']:3d}  {pct(m['offtopic@5'])}%    {pct(m['table@5'])}%  "
-                f"{pct(m['chapter@1'])}%   {pct(m['chapter@5'])}%  {pct(m['doc@5'])}% | {floor}"
+                f"{lang:4s} {split:5s} {m['n']:3d}  {pct(m['offtopic@5'])}   {pct(m['table@5'])} {pct(m['chapter@1'])}"
+                f"     {pct(m['chapter@5'])}    {pct(m['doc@5'])} {pct(m['answer@1'])}    {pct(m['answer@5'])}   "
+                f"| {per_query}     {pct(m['offtopic_answers'])}"
             )
+    lines.append("off-topic queries (nothing in the library answers them):")
+    lines.append("lang split   n  no answer (%)  top-5 hits above the floor (%)")
+    for lang, splits in result["languages"].items():
+        for split, m in splits.items():
+            o = m.get("offtopic_queries")
+            if o:
+                lines.append(
+                    f"{lang:4s} {split:5s} {o['n']:3d}  {pct(o['no_hits'])}          {pct(o['hits_above_floor@5'])}"
+                )
     return lines
