@@ -57,22 +57,27 @@ def main() -> None:
     if args.fit:
         fit(index, cached, needs, off, args.mode)
         return
-    print(f"{'remedy':10s} {'kinds':7s} lang split  n  off@5  tab@5  ch@1  ch@5  doc@5")
+    print("remedy     kinds   lang split  n  off@5 offans tab@5  ch@1  ch@5 doc@5 ans@5")
     for method in crosslingual.METHODS:
         for kind_set, label in ((frozenset(kinds.KINDS), "all"), (None, "ranked")):
 
             def run(q, method=method, kind_set=kind_set):
                 return search(index, cached, q, k=10, mode=args.mode, passage_kinds=kind_set, method=method)
 
-            result = evalmixed.evaluate_mixed(index, run, needs, off)
+            floor = relevance.FLOOR if method == crosslingual.DEFAULT_METHOD else None
+            result = evalmixed.evaluate_mixed(index, run, needs, off, floor)
             for lang, splits in result["languages"].items():
                 for split, m in splits.items():
-                    if split != args.split:
+                    if split not in args.split.split(","):
                         continue
-                    doc5 = "-" if m["doc@5"] is None else f"{m['doc@5']:.2f}"
+
+                    def f(v):
+                        return "  -  " if v is None else f"{v:.3f}"
+
                     print(
-                        f"{method:10s} {label:7s} {lang:4s} {split:5s} {m['n']:2d}  {m['offtopic@5']:.3f}  "
-                        f"{m['table@5']:.3f}  {m['chapter@1']:.2f}  {m['chapter@5']:.2f}  {doc5}"
+                        f"{method:10s} {label:7s} {lang:4s} {split:5s} {m['n']:2d}  {f(m['offtopic@5'])} "
+                        f"{f(m['offtopic_answers'])} {f(m['table@5'])} {f(m['chapter@1'])} {f(m['chapter@5'])} "
+                        f"{f(m['doc@5'])} {f(m['answer@5'])}"
                     )
 
 
