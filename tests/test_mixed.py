@@ -183,3 +183,11 @@ def test_web_page_says_when_nothing_answers_and_explains_the_scale(mini, tmp_pat
     assert "Relevans 0–100" in r.text
     r = client.get("/sok", params={"q": "rekrytera undersköterskor äldreomsorgen"})
     assert relevance.NO_HITS not in r.text and "relevans " in r.text and r.text.count('class="hit"') >= 1
+
+
+def test_a_library_in_one_language_is_scored_by_the_plain_cosine():
+    space, topic_a, lang = _space(1.5)
+    space.means = {"sv": space.means["sv"]}  # as if there were no English passages
+    query = (topic_a / np.linalg.norm(topic_a)).astype(np.float32)
+    for method in crosslingual.METHODS:
+        assert np.allclose(crosslingual.scores(space, query, "sv", method), space.matrix @ query)

@@ -23,6 +23,8 @@ Remedies compared on the dev half of eval/mixed.toml (`python bench/mixed_remedi
 
 The language means are computed from the index's own passages (their language is detected at
 ingest) once per opened index; they need no training data and follow the library as it grows.
+An index with fewer than MIN_PASSAGES passages in Swedish or in English is scored by the plain
+cosine: with one language there is no bias to remove, and search there is as before.
 """
 
 from __future__ import annotations
@@ -99,8 +101,8 @@ def _normalise(m: np.ndarray) -> np.ndarray:
 def scores(space: PassageSpace, query: np.ndarray, query_language: str, method: str = DEFAULT_METHOD) -> np.ndarray:
     """A score per row of `space.matrix`, on the scale of a cosine."""
     raw = space.matrix @ query
-    if method == "none" or not len(raw):
-        return raw
+    if method == "none" or not len(raw) or len(space.means) < 2:
+        return raw  # a library in one language has no language bias to remove
     if method == "project":
         if space.direction is None:
             return raw
@@ -155,7 +157,7 @@ def dense_candidates(
         keep = np.fromiter((int(i) in allowed for i in space.ids), dtype=bool, count=len(space.ids))
     else:
         keep = np.ones(len(s), dtype=bool)
-    if method == "balance":
+    if method == "balance" and len(space.means) == 2:
         s = _balance(s, space.languages, keep)
     s_masked = np.where(keep, s, -np.inf)
     k = min(k, len(s))
