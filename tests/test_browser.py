@@ -36,12 +36,14 @@ def server(tmp_path_factory):
     import uvicorn
 
     from scan.web import create_app
+    from scan.webjobs import Jobs
 
     root = tmp_path_factory.mktemp("web")
     corpus = root / "mini"
     shutil.copytree(FIXTURES / "mini", corpus)
     ingest([corpus], root / "idx", HashEncoder(256))
-    app = create_app(root / "idx", FIXTURES / "mini-trends.toml")
+    taxonomy = FIXTURES / "mini-trends.toml"
+    app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -130,3 +132,68 @@ def test_errors_are_shown_on_the_page(page):
     page.fill("#claim", "tillit")
     page.click("button[type=submit]")
     assert "påståendet är för kort" in page.locator("[role=alert]").inner_text()
+
+
+def test_no_content_security_policy_violations(page):
+    from playwright.sync_api import expect
+
+    problems = []
+    page.on(  # everything but the 404 of /finns-inte (and of a favicon)
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto("/citat")
+    page.fill("#claim", "kommunen har svårt att rekrytera undersköterskor")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".quote")
+    page.click("#copy-md")
+    expect(page.locator("#copy-status")).to_have_text("Kopierat.")
+    for path in ("/sok?q=tillit", "/klassificera", "/kallor", "/finns-inte"):
+        page.goto(path)
+    page.evaluate("console.error('probe')")  # the listener does see console errors
+    assert problems == ["probe"]
+
+
+def test_a_long_classification_shows_a_busy_state_then_its_progress_and_is_sent_once(page):
+    import re
+
+    from playwright.sync_api import expect
+
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto("/klassificera")
+    page.fill("#text", "LÅNGSAM. Kommunen måste rekrytera fler undersköterskor och lärare.")
+    # press the button twice; read the page right after, before the answer replaces it
+    status, disabled = page.evaluate(
+        """() => {
+          const form = document.querySelector("form[data-busy]");
+          const button = form.querySelector("button[type=submit]");
+          button.click();
+          button.click();
+          form.requestSubmit();
+          return [form.querySelector("[data-busy-status]").textContent, button.disabled];
+        }"""
+    )
+    assert status == "Laddar upp och klassificerar …" and disabled  # a busy state at once
+    page.wait_for_selector("#job", timeout=120_000)
+    expect(page.locator("#job-progress")).to_have_text(re.compile(r"sida \d+ av 24"), timeout=120_000)
+    expect(page.locator("button[type=submit]")).to_be_disabled()
+    page.wait_for_selector("#trendprofil", timeout=120_000)  # the page shows the result by itself
+    assert "Kompetensförsörjning" in page.locator(".notice").first.inner_text()
+    assert len(posts) == 1
+
+
+def test_a_long_classification_without_javascript_refreshes_to_its_result(browser, server):
+    base, _ = server
+    context = browser.new_context(base_url=base, java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        pg.goto("/klassificera")
+        pg.fill("#text", "LÅNGSAM. Kommunen måste rekrytera fler undersköterskor och lärare.")
+        pg.click("button[type=submit]")
+        pg.wait_for_selector("#job", timeout=120_000)
+        assert "Klassificerar Inklistrad text" in pg.locator("#job").inner_text()
+        pg.wait_for_selector("#trendprofil", timeout=120_000)  # <noscript> meta refresh until it is done
+    finally:
+        context.close()

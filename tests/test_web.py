@@ -1,4 +1,6 @@
 import io
+import shutil
+import time
 
 import pytest
 from conftest import FIXTURES
@@ -12,10 +14,30 @@ from scan.web import create_app, sniff
 TAXONOMY = FIXTURES / "mini-trends.toml"
 
 
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One app (and one classification worker) for the module: no test here changes the index."""
+    root = tmp_path_factory.mktemp("web")
+    shutil.copytree(FIXTURES / "mini", root / "mini")
+    ingest([root / "mini"], root / "idx", HashEncoder(256))
+    app = create_app(root / "idx", TAXONOMY, max_upload_mb=1)
+    yield app, root / "mini"
+    app.state.jobs.close()
+
+
 @pytest.fixture
-def client(mini, tmp_path):
-    ingest([mini], tmp_path / "idx", HashEncoder(256))
-    return TestClient(create_app(tmp_path / "idx", TAXONOMY, max_upload_mb=1), raise_server_exceptions=False)
+def client(served):
+    return TestClient(served[0], raise_server_exceptions=False)
+
+
+def classify(client, **kwargs):
+    """POST to /klassificera and follow the job's page until it is done (the first job starts the worker)."""
+    r = client.post("/klassificera", **kwargs)
+    deadline = time.monotonic() + 120
+    while 'id="job"' in r.text and time.monotonic() < deadline:
+        time.sleep(0.1)
+        r = client.get(str(r.url))
+    return r
 
 
 def test_search_shows_hits_with_citations_and_highlighted_terms(client):
@@ -38,7 +60,7 @@ def test_search_filters_and_their_errors_in_swedish(client):
 
 
 def test_classify_pasted_text_shows_the_profile_and_evidence(client):
-    r = client.post("/klassificera", data={"text": "Kommunen måste rekrytera fler undersköterskor och lärare."})
+    r = classify(client, data={"text": "Kommunen måste rekrytera fler undersköterskor och lärare."})
     assert r.status_code == 200
     assert 'id="trendprofil"' in r.text and "Huvudtrend: <strong>1. Kompetensförsörjning</strong>" in r.text
     assert "Belägg för 1. Kompetensförsörjning" in r.text
@@ -59,7 +81,7 @@ def _docx(text: str) -> bytes:
 def test_classify_uploads_of_each_kind(client, name):
     text = "Kommunen måste rekrytera fler undersköterskor och lärare."
     data = make_pdf([[text]]) if name.endswith(".pdf") else _docx(text) if name.endswith(".docx") else text.encode()
-    r = client.post("/klassificera", files={"file": (name, data, "application/octet-stream")})
+    r = classify(client, files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 200 and "<h2>" + name + "</h2>" in r.text and "Kompetensförsörjning</strong>" in r.text
 
 
@@ -75,24 +97,23 @@ def test_classify_uploads_of_each_kind(client, name):
     ],
 )
 def test_bad_uploads_get_a_clear_swedish_error_on_the_page(client, name, data, message):
-    r = client.post("/klassificera", files={"file": (name, data, "application/octet-stream")})
+    r = classify(client, files={"file": (name, data, "application/octet-stream")})
     assert r.status_code == 400 and message in r.text and 'role="alert"' in r.text
     assert "Traceback" not in r.text and "/tmp/" not in r.text
 
 
 def test_upload_size_is_limited(client):
     big = b"Kommunen rekryterar. " * 60_000  # 1.2 MB, over the 1 MB limit of this app
-    r = client.post("/klassificera", files={"file": ("stor.txt", big, "text/plain")})
+    r = classify(client, files={"file": ("stor.txt", big, "text/plain")})
     assert r.status_code == 413 and "större än 1 MB" in r.text
 
 
-def test_upload_name_cannot_reach_outside_and_nothing_is_written_to_the_corpus(client, mini, tmp_path):
+def test_upload_name_cannot_reach_outside_and_nothing_is_written_to_the_corpus(client, served, tmp_path):
+    mini = served[1]
     before = sorted(p.name for p in mini.iterdir())
     target = tmp_path / "evil.txt"
     name = "../" * 12 + str(target).lstrip("/")
-    r = client.post(
-        "/klassificera", files={"file": (name, "Kommunen rekryterar undersköterskor.".encode(), "text/plain")}
-    )
+    r = classify(client, files={"file": (name, "Kommunen rekryterar undersköterskor.".encode(), "text/plain")})
     assert r.status_code == 200 and not target.exists()
     assert sorted(p.name for p in mini.iterdir()) == before
     assert "<h2>evil.txt</h2>" in r.text  # only the base name is shown

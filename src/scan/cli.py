@@ -418,14 +418,17 @@ def classify(files, per_passage, report, trends_file, progress, index_dir, as_js
 @click.option("--port", default=8000, show_default=True, help="Port.")
 @trends_option
 @click.option("--max-upload-mb", default=20, show_default=True, help="Largest file a user may upload.")
+@click.option("--job-timeout", default=300.0, show_default=True, help="Seconds a classification may take.")
 @index_option
-def serve(host, port, trends_file, max_upload_mb, index_dir):
+def serve(host, port, trends_file, max_upload_mb, job_timeout, index_dir):
     """A local web page for search, classification and quotes, in Swedish."""
     import uvicorn
 
     from scan.web import create_app
+    from scan.webjobs import Jobs
 
-    app = create_app(index_dir, trends_file, max_upload_mb=max_upload_mb)
+    jobs = Jobs(index_dir, trends_file, time_limit=job_timeout)
+    app = create_app(index_dir, trends_file, max_upload_mb=max_upload_mb, jobs=jobs)
     click.echo(f"scan is running at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -543,6 +546,7 @@ def info(doc_id, index_dir, as_json):
         "encoder": m["encoder"],
         "settings": m["settings"],
         "versions": m["versions"],
+        "vector_index": m.get("vector_index"),
         "documents": [
             {
                 "doc_id": d.doc_id,
@@ -565,6 +569,9 @@ def info(doc_id, index_dir, as_json):
     click.echo(f"Built:     {m['created']}, updated {m['updated']}")
     click.echo(f"Encoder:   {m['encoder']['name']} ({m['encoder']['dimension']} dimensions)")
     click.echo(f"Contents:  {len(docs)} documents, {len(index)} passages, {_size(data['size_bytes'])} on disk")
+    if vi := m.get("vector_index"):
+        how = f"approximate ({vi['type']}, nlist {vi['nlist']}, nprobe {vi['nprobe']})" if "nlist" in vi else "exact"
+        click.echo(f"Vectors:   {how} search; approximate from {vi['approximate_from']:,} passages on")
     for d in docs:
         click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
 

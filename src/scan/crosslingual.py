@@ -93,6 +93,13 @@ def _build(index: Index) -> PassageSpace:
     return PassageSpace(ids, matrix, languages, means, direction, {int(i): r for r, i in enumerate(ids)})
 
 
+def _exact(index: Index) -> bool:
+    import faiss
+
+    vectors = index.vectors
+    return hasattr(vectors, "id_map") and isinstance(faiss.downcast_index(vectors.index), faiss.IndexFlat)
+
+
 def _normalise(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.where(norms == 0, 1, norms)
@@ -149,7 +156,18 @@ def dense_candidates(
     method: str = DEFAULT_METHOD,
 ) -> tuple[list[tuple[int, float]], Callable[[int], float], Callable[[int], float]]:
     """The k best (passage id, score) among `allowed` (None: all), the score of any passage id, and
-    its plain cosine (before the remedy)."""
+    its plain cosine (before the remedy).
+
+    An approximate vector index (scan.ann, from ann.APPROX_FROM passages) is searched by the plain
+    cosine: the remedies need every vector, which only the exact index keeps at hand.
+    """
+    if not _exact(index):
+        ranked = index.dense(query_vector, k, None if allowed is None else sorted(allowed))
+
+        def cosine(pid: int) -> float:
+            return index.cosines(query_vector, [pid])[pid]
+
+        return ranked, cosine, cosine
     space = passage_space(index)
     s = scores(space, query_vector, query_language(query), method)
     raw = space.matrix @ query_vector

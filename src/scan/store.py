@@ -6,7 +6,9 @@ Layout::
       CURRENT            name of the live generation, replaced atomically
       gen-000007/
         manifest.json    format, encoder, settings, versions, per-document hashes
-        vectors.faiss    IndexIDMap2(IndexFlatIP): id = passage id, cosine on normalised vectors
+        vectors.faiss    id = passage id, cosine on normalised vectors: exact IndexIDMap2(IndexFlatIP),
+                         or IndexIVFFlat from ann.APPROX_FROM passages on (scan.ann)
+        keywords-*.npy   posting lists for BM25 in numpy, from bm25.ARRAYS_FROM passages on (scan.bm25)
         store.sqlite     documents, passages, and an FTS5 keyword index of stemmed terms
       .lock              held while an ingest writes
 
@@ -29,12 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from scan import __version__
+from scan import __version__, ann, bm25
 from scan.errors import ScanError
 from scan.keywords import ANALYZER, analyze
 from scan.types import Document, Filters, Passage, SourceRef
 
-FORMAT = 3  # 2: extraction reports, footnote offsets, physical pages; 3: passage kind and language
+FORMAT = 3  # 2: extraction reports, footnote offsets, physical pages; 3: approximate vector index, keyword
+# arrays, passage kind and language
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -47,6 +50,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, footnotes TEXT NOT NULL,
     footnote_refs TEXT NOT NULL, sections TEXT NOT NULL, report TEXT NOT NULL, added TEXT NOT NULL
 );
+-- lists documents and their metadata without reading their texts (which a table scan would)
+CREATE INDEX IF NOT EXISTS documents_listing ON documents (doc_id, path, title, kind, sha256, metadata);
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -128,6 +133,8 @@ class Index:
         self.db = db
         self._sections: dict[str, list[tuple[int, int | None]]] = {}
         self._texts: dict[str, str] = {}
+        self._postings: bm25.Postings | None | bool = None  # False: none saved (FTS5 answers)
+        self._listing: list[StoredDocument] | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @staticmethod
@@ -166,6 +173,7 @@ class Index:
         import faiss
 
         vectors = faiss.read_index(str(generation / VECTORS))
+        ann.set_threads()
         db = sqlite3.connect(f"file:{generation / DATABASE}?mode=ro", uri=True, check_same_thread=False)
         db.row_factory = sqlite3.Row
         return cls(root, generation, manifest, vectors, db)
@@ -183,8 +191,8 @@ class Index:
 
     def documents(self) -> list[StoredDocument]:
         rows = self.db.execute(
-            "SELECT d.*, (SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n "
-            "FROM documents d ORDER BY d.doc_id"
+            "SELECT d.doc_id, d.path, d.title, d.kind, d.sha256, d.metadata, "  # not the texts: large
+            "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n FROM documents d ORDER BY d.doc_id"
         ).fetchall()
         return [
             StoredDocument(
@@ -299,7 +307,9 @@ class Index:
         """Passage ids allowed by the filters (None: no restriction). Unknown values are errors."""
         if not filters:
             return None
-        docs = self.documents()
+        if self._listing is None:  # read once: a generation never changes
+            self._listing = self.documents()
+        docs = list(self._listing)
         facets = self.facets(docs)
 
         def refuse(name: str, value, valid) -> ScanError:
@@ -332,15 +342,7 @@ class Index:
 
     def dense(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """(passage id, cosine) of the k nearest passages (among `allowed`, if given)."""
-        if allowed is not None:
-            scored = sorted(self.cosines(query, allowed).items(), key=lambda item: -item[1])
-            return scored[:k]
-        if len(self) == 0:
-            return []
-        scores, ids = self.vectors.search(
-            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, len(self))
-        )
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return ann.search(self.vectors, query, k, allowed)
 
     def cosines(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
         """Exact cosine between the query and the given passages' stored vectors."""
@@ -365,6 +367,12 @@ class Index:
         terms = sorted(set(analyze(query)))
         if not terms or allowed == []:
             return []
+        if self._postings is None:
+            self._postings = bm25.Postings.open(self.generation) or False
+        if self._postings:
+            found = self._postings.top(terms, k, allowed)
+            if found is not None:
+                return found
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         where = ""
         if allowed is not None:
@@ -445,11 +453,13 @@ class IndexWriter:
                 self.previous.db.backup(self.db)
                 self.vectors = faiss.clone_index(self.previous.vectors)
                 self.created = self.previous.manifest.get("created", _now())
+                self.trained_on = self.previous.manifest.get("vector_index", {}).get("trained_on")
                 self.previous.close()
             else:
                 self.db.executescript(SCHEMA)
                 self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
                 self.created = _now()
+                self.trained_on = None
         except OSError as exc:
             raise self._write_error(exc) from None
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -579,6 +589,8 @@ class IndexWriter:
         assert self.work is not None
         try:
             self.db.commit()
+            keyword_arrays = bm25.write(self.db, self.work)
+            self.vectors, trained_on = ann.fit(self.vectors, self.trained_on)
             docs = {
                 r["doc_id"]: {"sha256": r["sha256"], "path": r["path"], "passages": r["n"]}
                 for r in self.db.execute(
@@ -600,6 +612,8 @@ class IndexWriter:
                 "settings": self.settings | {"keyword_analyzer": ANALYZER},
                 "versions": _versions(),
                 "counts": {"documents": len(docs), "passages": int(self.vectors.ntotal)},
+                "vector_index": ann.describe(self.vectors, trained_on),
+                "keyword_arrays": keyword_arrays,
                 "documents": docs,
             }
             (self.work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))

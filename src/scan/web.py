@@ -9,18 +9,26 @@ read into a temporary file whose name the user does not choose, and deleted afte
 written into the corpus. Errors are shown on the page; tracebacks only go to the server log.
 """
 
+import asyncio
 import logging
 import re
+import shutil
 import tempfile
 import threading
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from scan.errors import ScanError
+
+if TYPE_CHECKING:
+    from scan.webjobs import Jobs
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +98,24 @@ def swedish(exc: ScanError) -> tuple[str, str]:
 
 
 class Scanner:
-    """The loaded index, encoder, taxonomy and trend model, shared by the requests (one at a time)."""
+    """The loaded index (reopened when an ingest makes a newer one live), encoder, taxonomy and
+    trend model, shared by the requests (one at a time)."""
 
     def __init__(self, index_dir: Path, trends_file: Path | None = None, encoder=None):
         from scan.session import open_index
         from scan.taxonomy import load_taxonomy
+        from scan.webindex import LiveIndex
 
-        self.index, loaded = open_index(index_dir)
+        index, loaded = open_index(index_dir)
+        self.live = LiveIndex(index_dir, index)
         self.encoder = encoder or loaded
         self.taxonomy = load_taxonomy(trends_file)
         self._model = None
         self.lock = threading.Lock()
+
+    @property
+    def index(self):
+        return self.live.get()
 
     @property
     def model(self):
@@ -144,18 +159,33 @@ def create_app(
     trends_file: Path | None = None,
     scanner: "Scanner | None" = None,
     max_upload_mb: int = MAX_UPLOAD_MB,
+    jobs: "Jobs | None" = None,
+    job_wait: float = 1.5,
 ) -> FastAPI:
+    """The web app. Classification runs in `jobs` (by default a worker process of its own); a POST
+    waits up to `job_wait` seconds for the result before it sends the browser to the job's page."""
     from jinja2 import Environment, FunctionLoader, select_autoescape
+    from markupsafe import Markup
 
-    from scan.classify import classify_document
     from scan.export import to_markdown
     from scan.keywords import analyze
-    from scan.parse import read_document
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.webjobs import Gate, Jobs
+    from scan.websecurity import (
+        FORM_OVERHEAD,
+        SecurityHeaders,
+        TooLarge,
+        install_error_pages,
+        limited,
+        save_upload,
+        security_headers,
+    )
 
     scan = scanner or Scanner(index_dir, trends_file)
+    jobs = jobs or Jobs(index_dir, trends_file)
+    quote_gate = Gate()
     templates = files("scan").joinpath("templates")
 
     def _template_source(name: str) -> str:  # the page's own templates, then the shared ones (_chart.html)
@@ -178,7 +208,19 @@ def create_app(
         .replace(" on pages ", " på sidorna ")
         .replace(" on page ", " på sidan ")
     )
-    app = FastAPI(title="scan", docs_url=None, redoc_url=None, openapi_url=None)
+    script = templates.joinpath("web", "page.js").read_text(encoding="utf-8")
+    env.globals["page_script"] = Markup(script)  # allowed by its hash in the Content-Security-Policy
+    headers = security_headers(script)
+
+    @asynccontextmanager
+    async def lifespan(app):  # the server starts the worker (it loads the model) at once, and stops it
+        jobs.start()
+        yield
+        jobs.close()
+
+    app = FastAPI(title="scan", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.jobs = jobs
+    app.add_middleware(SecurityHeaders, headers=headers)
     names = {t.id: t.name for t in scan.taxonomy.trends}
 
     def page(template: str, status: int = 200, **context) -> HTMLResponse:
@@ -187,23 +229,10 @@ def create_app(
             env.get_template(template).render(taxonomy=scan.taxonomy, names=names, **context), status_code=status
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):  # never a stack trace on the page
-        logger.exception("error on %s", request.url.path)
-        return page(
-            "sok.html",
-            500,
-            title="Fel",
-            active="",
-            q="",
-            hits=[],
-            facets=_facets(),
-            publisher="",
-            year="",
-            doc="",
-            terms=[],
-            error="något gick fel i scan; felet är loggat på servern",
-        )
+    def error_page(status: int, heading: str, message: str, hint: str) -> HTMLResponse:
+        return page("fel.html", status, title=heading, active="", error=message, hint=hint)
+
+    install_error_pages(app, error_page, headers)
 
     def _facets():
         return scan.index.facets()
@@ -256,49 +285,95 @@ def create_app(
             title="Klassificera en rapport", active="/klassificera", text="", result=None, max_mb=max_upload_mb
         )
         limit = max_upload_mb * 1024 * 1024
-        if int(request.headers.get("content-length") or 0) > limit + 64 * 1024:
-            return page(
-                "klassificera.html",
-                413,
-                error=f"filen är större än {max_upload_mb} MB",
-                hint="dela upp den eller klassificera den med kommandot scan classify",
-                **context,
-            )
-        form = await request.form(max_part_size=limit + 1)
+        too_large = dict(
+            error=f"filen är större än {max_upload_mb} MB",
+            hint="dela upp den eller klassificera den med kommandot scan classify",
+            **context,
+        )
+        try:  # counted as it streams in; files are spooled to disk by the form parser
+            form = await limited(request, limit + FORM_OVERHEAD, "").form(max_files=1, max_part_size=limit + 1)
+        except TooLarge:
+            return page("klassificera.html", 413, **too_large)
         upload, text = form.get("file"), str(form.get("text") or "")
         context["text"] = text[:MAX_PASTE_CHARS]
+        folder = Path(tempfile.mkdtemp(prefix="scan-upload-"))
         try:
-            with tempfile.TemporaryDirectory(prefix="scan-upload-") as tmp:
-                if isinstance(upload, UploadFile) and upload.filename:
-                    data = await upload.read(limit + 1)
-                    if len(data) > limit:
-                        raise ScanError(
-                            f"filen är större än {max_upload_mb} MB", "dela upp den eller använd scan classify"
-                        )
-                    if not data.strip():
-                        raise ScanError("filen är tom", "välj en fil med text")
-                    path = Path(tmp) / ("upload" + sniff(data, upload.filename))
-                    path.write_bytes(data)
-                    title = Path(upload.filename).name
-                elif text.strip():
-                    if len(text) > MAX_PASTE_CHARS:
-                        raise ScanError("texten är för lång för att klistras in", "ladda upp den som fil i stället")
-                    path = Path(tmp) / "upload.txt"
-                    path.write_text(text, encoding="utf-8")
-                    title = "Inklistrad text"
-                else:
-                    raise ScanError("välj en fil eller klistra in text", "")
-                with scan.lock:
-                    doc = read_document(path)
-                    result = classify_document(doc, scan.model, scan.encoder, scan.taxonomy)
-                result.title, result.path = title, title
-                result.warnings = [w.replace(str(path), title) for w in result.warnings]
-                context["result"] = result
+            if isinstance(upload, UploadFile) and upload.filename:
+                if upload.size is not None and upload.size > limit:
+                    shutil.rmtree(folder)
+                    return page("klassificera.html", 413, **too_large)
+                path = await run_in_threadpool(save_upload, upload, folder, upload.filename, sniff)
+                title = Path(upload.filename).name
+            elif text.strip():
+                if len(text) > MAX_PASTE_CHARS:
+                    raise ScanError("texten är för lång för att klistras in", "ladda upp den som fil i stället")
+                path = folder / "upload.txt"
+                path.write_text(text, encoding="utf-8")
+                title = "Inklistrad text"
+            else:
+                raise ScanError("välj en fil eller klistra in text", "")
+            job = jobs.submit(title, folder, path)  # Busy when the queue is full: a 503 page
         except ScanError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
             message, hint = swedish(exc)
             message = re.sub(r"\S*scan-upload-[^/]+/upload\.\w+:? ?", "", message)  # never show server paths
             return page("klassificera.html", 400, error=message, hint=hint, **context)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        job.text = context["text"] if not upload or not getattr(upload, "filename", "") else ""
+        for _ in range(int(job_wait / 0.05)):  # a short job's result comes back on this very request
+            if not job.active:
+                return job_page(job)
+            await asyncio.sleep(0.05)
+        return RedirectResponse(f"/klassificera/jobb/{job.id}", status_code=303)
+
+    def job_page(job) -> HTMLResponse:
+        context = dict(
+            title="Klassificera en rapport",
+            active="/klassificera",
+            text=job.text,
+            result=job.result,
+            max_mb=max_upload_mb,
+            job=job,
+            progress=job.message(jobs.ahead(job) if job.state == "queued" else 0),
+        )
+        if job.state == "failed":
+            message, hint = job.error or ("något gick fel i scan", "")
+            return page("klassificera.html", job.status, error=message, hint=hint, **context)
         return page("klassificera.html", **context)
+
+    @app.get("/klassificera/jobb/{job_id}", response_class=HTMLResponse)
+    def klassificera_jobb(job_id: str):
+        job = jobs.get(job_id)
+        if job is None:
+            return page(
+                "fel.html",
+                404,
+                title="Klassificeringen finns inte",
+                active="/klassificera",
+                error="klassificeringen finns inte (längre)",
+                hint="resultat sparas en halvtimme; klassificera rapporten igen",
+            )
+        return job_page(job)
+
+    @app.get("/klassificera/jobb/{job_id}/status")
+    def klassificera_status(job_id: str):
+        job = jobs.get(job_id)
+        if job is None:
+            return JSONResponse({"state": "failed", "message": "klassificeringen finns inte (längre)"}, 404)
+        ahead = jobs.ahead(job) if job.state == "queued" else 0
+        return JSONResponse(
+            {
+                "state": job.state,
+                "message": job.message(ahead),
+                "done": job.done,
+                "total": job.total,
+                "page": job.page,
+                "pages": job.pages,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
     @app.get("/citat", response_class=HTMLResponse)
     def citat(claim: str = "", trend: str = ""):
@@ -319,7 +394,7 @@ def create_app(
             if trend:
                 chosen = scan.taxonomy.get(int(trend))
                 text, heading = chosen.query, f"Trend {chosen.id}: {chosen.name}"
-            with scan.lock:
+            with quote_gate.enter(), scan.lock:  # Busy (503) when too many wait
                 quotes = find_quotes(scan.index, scan.encoder, text, k=8, check=not trend)
             context.update(quotes=quotes, markdown=to_markdown(quotes, heading))
         except ScanError as exc:
@@ -333,17 +408,18 @@ def create_app(
     def kallor():
         from scan.ingest import extraction_problems
 
-        docs = scan.index.documents()
-        problems = {d.doc_id: extraction_problems(scan.index.extraction_report(d.doc_id)) for d in docs}
+        index = scan.index  # one generation for the whole page
+        docs = index.documents()
+        problems = {d.doc_id: extraction_problems(index.extraction_report(d.doc_id)) for d in docs}
         return page(
             "kallor.html",
             title="Källor",
             active="/kallor",
             docs=docs,
             problems=problems,
-            passages=len(scan.index),
-            encoder=scan.index.encoder_name,
-            sources=scan.index.reference_list(),
+            passages=len(index),
+            encoder=index.encoder_name,
+            sources=index.reference_list(),
         )
 
     return app
