@@ -348,11 +348,13 @@ def run_approximate(n: int, reps: int, hnsw: bool) -> dict:
     exact.reset()  # free its memory
 
     def measure(name: str, search) -> dict:
-        found = np.vstack(
-            [[i for i, _ in search(q, 10, None)] + [-1] * (10 - len(search(q, 10, None))) for q in queries]
-        )
-        f_ten = np.vstack([[i for i, _ in search(q, 10, ten.tolist())] for q in queries])
-        f_one = np.vstack([[i for i, _ in search(q, 10, one.tolist())] for q in queries])
+        def top(q, allowed):  # padded with -1: a filtered HNSW search can return fewer than 10
+            ids = [i for i, _ in search(q, 10, allowed)]
+            return ids + [-1] * (10 - len(ids))
+
+        found = np.vstack([top(q, None) for q in queries])
+        f_ten = np.vstack([top(q, ten.tolist()) for q in queries])
+        f_one = np.vstack([top(q, one.tolist()) for q in queries])
         lat = [t for q in queries for t in timed(lambda q=q: search(q, 10, None), reps)]
         sel_lat = [t for q in queries[:50] for t in timed(lambda q=q: search(q, 10, ten.tolist()), 1)]
         one_lat = [t for q in queries[:50] for t in timed(lambda q=q: search(q, 10, one.tolist()), 1)]

@@ -12,6 +12,7 @@ from pdfgen import make_pdf
 from scan.cli import main
 from scan.fetch import fetch_sources
 
+ETAG = '"v1"'
 PDF = make_pdf([["Vägval för framtiden. " * 40], ["Trender för kommuner och regioner. " * 40]])
 
 
@@ -25,7 +26,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         Handler.requests.append((time.monotonic(), self.path, self.headers.get("Range", "")))
         if self.path == "/rapport.pdf":
             start = 0
-            if rng := self.headers.get("Range"):
+            if_range = self.headers.get("If-Range")
+            if (rng := self.headers.get("Range")) and if_range in (None, ETAG):
                 start = int(rng.removeprefix("bytes=").split("-")[0])
                 self.send_response(206)
                 self.send_header("Content-Range", f"bytes {start}-{len(PDF) - 1}/{len(PDF)}")
@@ -33,6 +35,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_response(200)
             body = PDF[start:]
             self.send_header("Content-Type", "application/pdf")
+            self.send_header("ETag", ETAG)
         elif self.path == "/moved.pdf":
             self.send_response(200)
             body = b"<html><body>Sidan har flyttat</body></html>"
@@ -119,6 +122,8 @@ def test_an_interrupted_download_resumes_with_a_range_request(sources, tmp_path)
     dest = tmp_path / "corpus" / "sources"
     (dest / ".partial").mkdir(parents=True)
     (dest / ".partial" / "vff4.part").write_bytes(PDF[:500])
+    url = sources.read_text().split('url = "')[1].split('"')[0]  # the first source's
+    (dest / ".partial" / "vff4.json").write_text(json.dumps({"url": url, "etag": ETAG, "total": len(PDF)}))
     Handler.requests.clear()
     result = next(fetch_sources(sources, dest, delay=0, only=["vff4"]))
     assert result.status == "fetched" and (dest / "vff4.pdf").read_bytes() == PDF

@@ -10,6 +10,7 @@ from scan.cli import main
 from scan.errors import ScanError
 from scan.export import to_csv, to_markdown
 from scan.ingest import ingest
+from scan.integrity import seal
 from scan.quotes import find_quotes
 from scan.store import DATABASE, Index
 from scan.types import Filters
@@ -55,6 +56,8 @@ def test_a_quote_that_does_not_match_the_stored_text_is_never_shown(mini, tmp_pa
     db.execute('UPDATE passages SET start = start + 3, "end" = "end" + 3 WHERE text LIKE \'%undersköterskor%\'')
     db.commit()
     db.close()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    (generation / "manifest.json").write_text(seal(manifest, generation))  # consistent, but wrong offsets
     index = Index.open(tmp_path / "idx")
     quotes = find_quotes(index, encoder, "kommunen har svårt att rekrytera undersköterskor", k=10)
     assert quotes and not any("undersköterskor" in q.text for q in quotes)

@@ -209,3 +209,16 @@ def test_searches_while_a_job_runs_do_not_share_a_thread_with_it(index_dir, warm
     names = {t.name for t in threading.enumerate()}
     assert "scan-jobs" in names  # the dispatcher only waits on a pipe
     assert warm_jobs._process is not None and warm_jobs._process.pid != __import__("os").getpid()
+
+
+def test_a_job_queued_while_the_worker_starts_says_the_model_is_loading(index_dir, tmp_path):
+    jobs = Jobs(index_dir, TAXONOMY)
+    try:
+        jobs.start()  # as `scan serve` does: the worker loads the model at once
+        assert _wait(lambda: jobs.loading, 60)
+        job = jobs.submit("rapport.txt", *_upload(tmp_path, FAST))
+        assert jobs.describe(job) == "i kö (modellen laddas)"
+        assert _wait(lambda: not job.active, 300) and job.state == "done"
+        assert jobs.describe(job) == "klar"
+    finally:
+        jobs.close()

@@ -166,7 +166,8 @@ class Postings:
             matched[ids] = True
         if allowed is not None:
             keep = np.zeros(len(self.lengths), dtype=bool)
-            inside = np.asarray([i for i in allowed if 0 <= i < len(keep)], dtype=np.int64)
+            inside = np.asarray(allowed, dtype=np.int64)
+            inside = inside[(inside >= 0) & (inside < len(keep))]
             keep[inside] = True
             matched &= keep
         candidates = np.flatnonzero(matched)

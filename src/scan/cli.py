@@ -31,9 +31,11 @@ class ScanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ScanError as exc:
-            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            from scan.inputs import printable  # a file name may hold a newline or undecodable bytes
+
+            click.secho(f"Error: {printable(exc.message)}", fg="red", err=True)
             if exc.hint:
-                click.echo(f"  Fix: {exc.hint}", err=True)
+                click.echo(f"  Fix: {printable(exc.hint)}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("\nInterrupted. The index is as it was before this command.", err=True)
@@ -62,6 +64,17 @@ def trends_option(f):
         type=click.Path(path_type=Path, dir_okay=False),
         default=None,
         help="Taxonomy file (default: corpus/trends/vff4.toml).",
+    )(f)
+
+
+def max_file_option(f):
+    return click.option(
+        "--max-file-mb",
+        type=float,
+        envvar="SCAN_MAX_FILE_MB",
+        default=200.0,
+        show_default=True,
+        help="Largest input file read, in MB (or $SCAN_MAX_FILE_MB); larger files are skipped.",
     )(f)
 
 
@@ -118,7 +131,8 @@ def _open(index_dir: Path, model: str | None):
 @click.option("--max-chars", default=700, show_default=True, help="Longest passage, in characters.")
 @click.option("--max-sentences", default=5, show_default=True, help="Most sentences in a passage.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
-def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress):
+@max_file_option
+def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress, max_file_mb):
     """Add files and folders (Markdown, text, PDF) to the index.
 
     Re-running embeds only new or changed documents and drops removed ones.
@@ -131,8 +145,10 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
+    from scan.generations import refuse_foreign_folder
     from scan.store import Index
 
+    refuse_foreign_folder(index_dir)  # before the encoder loads
     if model is None and not rebuild and Index.live_generation(index_dir) is not None:
         index, encoder = _open(index_dir, None)  # keep the encoder the index was built with
         index.close()
@@ -147,6 +163,7 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         batch_size,
         rebuild=rebuild,
         show_progress=show,
+        max_file_mb=max_file_mb,
     )
     for path, reason in report.skipped:
         click.secho(f"Skipped {path}: {reason}", fg="yellow", err=True)
@@ -345,9 +362,10 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
 )
 @trends_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@max_file_option
 @index_option
 @json_option
-def classify(files, per_passage, report, trends_file, progress, index_dir, as_json):
+def classify(files, per_passage, report, trends_file, progress, max_file_mb, index_dir, as_json):
     """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
 
     Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and the
@@ -361,14 +379,17 @@ def classify(files, per_passage, report, trends_file, progress, index_dir, as_js
     from scan.trends import load_or_train
 
     taxonomy = load_taxonomy(trends_file)
-    docs = [read_document(Path(f)) for f in files]  # every file readable before the slow part
+    from scan.inputs import max_file_bytes, printable
+
+    max_bytes = max_file_bytes(max_file_mb)
+    docs = [read_document(Path(f), max_bytes=max_bytes) for f in files]  # every file readable before the slow part
     index, encoder = _open(index_dir, None)
     model = load_or_train(index, encoder, taxonomy)
     show = sys.stderr.isatty() if progress is None else progress
     results = []
     names = {t.id: t.name for t in taxonomy.trends}
     for doc in docs:
-        with tqdm(desc=Path(doc.path).name[:30], unit="passage", disable=not show, leave=False) as bar:
+        with tqdm(desc=printable(Path(doc.path).name)[:30], unit="passage", disable=not show, leave=False) as bar:
             result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
         results.append(result)
         for warning in result.warnings:
@@ -453,8 +474,10 @@ def serve(host, port, trends_file, max_upload_mb, job_timeout, index_dir):
 @click.option("--only", multiple=True, help="Only this source id (repeatable).")
 @click.option("--delay", default=1.0, show_default=True, help="Seconds between requests to the same host.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a server.")
+@click.option("--max-time", default=600.0, show_default=True, help="Longest time one download may take, in seconds.")
+@click.option("--max-file-mb", default=200.0, show_default=True, help="Largest file fetched per source, in MB.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-def fetch(sources_file, dest, only, delay, timeout, progress):
+def fetch(sources_file, dest, only, delay, timeout, max_time, max_file_mb, progress):
     """Download the sources listed in corpus/sources.toml (needs a network).
 
     Resumable: run it again to skip what is already fetched and continue what was cut off.
@@ -475,7 +498,8 @@ def fetch(sources_file, dest, only, delay, timeout, progress):
         bar.update(done - bar.n)
 
     counts: dict[str, int] = {}
-    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress):
+    limits = {"max_bytes": int(max_file_mb * 1024 * 1024), "max_seconds": max_time}
+    for result in fetch_sources(sources_file, dest, delay, timeout, list(only) or None, on_progress, **limits):
         if result.source_id in bars:
             bars.pop(result.source_id).close()
         counts[result.status] = counts.get(result.status, 0) + 1
@@ -502,10 +526,13 @@ def _size(n: int) -> str:
 
 @main.command()
 @click.option("--doc", "doc_id", default=None, help="Show one document: its metadata and extraction report.")
+@click.option("--check", is_flag=True, help="Verify the index fully: checksums, SQLite integrity, vectors = passages.")
 @index_option
 @json_option
-def info(doc_id, index_dir, as_json):
+def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
+    if check:
+        return _check_index(index_dir, as_json)
     index = _open_index(index_dir)
     if doc_id:
         report = index.extraction_report(doc_id)
@@ -574,6 +601,29 @@ def info(doc_id, index_dir, as_json):
         click.echo(f"Vectors:   {how} search; approximate from {vi['approximate_from']:,} passages on")
     for d in docs:
         click.echo(f"  {d.doc_id}  {d.title}  [{d.kind}, {d.passages} passages]")
+
+
+def _check_index(index_dir: Path, as_json: bool) -> None:
+    from scan.generations import damaged
+    from scan.integrity import full_check
+    from scan.store import FORMAT
+
+    generation, checks = full_check(index_dir, FORMAT)
+    ok = all(c.ok for c in checks)
+    if as_json:
+        listed = [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
+        click.echo(
+            json.dumps(
+                {"index": str(index_dir), "generation": generation, "ok": ok, "checks": listed}, ensure_ascii=False
+            )
+        )
+    else:
+        click.echo(f"Checked {index_dir}" + (f" ({generation})" if generation else "") + ":")
+        for c in checks:
+            click.echo(f"  {'ok' if c.ok else 'FAILED':6} {c.name:8} {c.detail}")
+    if not ok:
+        failed = next(c for c in checks if not c.ok)
+        raise damaged(index_dir, f"{failed.name}: {failed.detail}")
 
 
 # ---- eval -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import numpy as np
 
 from scan.embed import Encoder
 from scan.errors import ScanError
+from scan.inputs import collect_files, max_file_bytes, printable, read_input
 from scan.kinds import annotate
 from scan.parse import read_document, supported
 from scan.sources import SourceList, load_sources
@@ -34,18 +35,11 @@ class IngestReport:
     generation: str = ""
 
 
-def _collect(paths: Iterable[Path]) -> list[tuple[Path, str, Path]]:
-    """(file, doc_id, root) for every supported file; a missing path is an error."""
-    found: list[tuple[Path, str, Path]] = []
-    for path in paths:
-        if not path.exists():
-            raise ScanError(f"{path}: no such file or folder", "check the path")
-        if path.is_dir():
-            for f in sorted(path.rglob("*")):
-                if f.is_file() and supported(f) and not any(part.startswith(".") for part in f.relative_to(path).parts):
-                    found.append((f, f.relative_to(path).as_posix(), path))
-        else:
-            found.append((path, path.name, path.parent))
+def _collect(paths: Iterable[Path], skipped: list[tuple[str, str]] | None = None) -> list[tuple[Path, str, Path]]:
+    """(file, doc_id, root) for every supported file; a missing path is an error (see scan.inputs)."""
+    found, left_out = collect_files(paths, supported)
+    if skipped is not None:
+        skipped.extend(left_out)
     return found
 
 
@@ -57,6 +51,7 @@ def ingest(
     batch_size: int = 32,
     rebuild: bool = False,
     show_progress: bool = False,
+    max_file_mb: float | None = None,
 ) -> IngestReport:
     """Bring the index at `index_dir` up to date with the files under `paths`.
 
@@ -69,10 +64,11 @@ def ingest(
     """
     from tqdm import tqdm
 
-    files = _collect(paths)
+    max_bytes = max_file_bytes(max_file_mb)  # per file; None: $SCAN_MAX_FILE_MB or 200 MB
+    report = IngestReport()
+    files = _collect(paths, report.skipped)
     source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
     settings = {"split": asdict(split), "batch_size": batch_size}
-    report = IngestReport()
     with IndexWriter(index_dir, encoder.name, encoder.dimension, settings, rebuild=rebuild) as writer:
         stored = writer.stored_hashes()
         todo = []
@@ -80,9 +76,9 @@ def ingest(
         for file, doc_id, root in files:
             seen.add(doc_id)
             try:
-                raw_hash = hashlib.sha256(file.read_bytes()).hexdigest()
-            except OSError as exc:
-                report.skipped.append((str(file), exc.strerror or str(exc)))
+                raw_hash = hashlib.sha256(read_input(file, max_bytes)).hexdigest()
+            except ScanError as exc:  # not a regular file, too large, unreadable
+                report.skipped.append((printable(file), _reason(file, exc)))
                 continue
             if doc_id in stored and stored[doc_id][0] == raw_hash:
                 report.unchanged.append(doc_id)
@@ -104,11 +100,11 @@ def ingest(
         bar = tqdm(total=len(todo), desc="Reading", unit="doc", disable=not show_progress, leave=False)
         parsed = []
         for file, doc_id, root in todo:
-            bar.set_postfix_str(file.name[:40])
+            bar.set_postfix_str(printable(file.name)[:40])
             try:
-                doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id))
+                doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id), max_bytes)
             except ScanError as exc:
-                report.skipped.append((str(file), str(exc).removeprefix(f"{file}: ")))
+                report.skipped.append((printable(file), _reason(file, exc)))
                 bar.update(1)
                 continue
             parsed.append((doc, annotate(split_document(doc, split), doc.text)))
@@ -133,6 +129,12 @@ def ingest(
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
         report.generation = writer.commit().name
     return report
+
+
+def _reason(file: Path, exc: ScanError) -> str:
+    """The reason of a file's ScanError without the file name it starts with, and the fix; printable."""
+    reason = exc.message.removeprefix(f"{printable(file)}: ").removeprefix(f"{file}: ")
+    return printable(f"{reason} ({exc.hint})" if exc.hint else reason)
 
 
 def extraction_problems(report: dict) -> str:

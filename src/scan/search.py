@@ -62,6 +62,7 @@ def search(
         raise ScanError(f"unknown search mode '{mode}'", f"choose one of: {', '.join(MODES)}")
     if k < 1:
         raise ScanError(f"-k must be at least 1, not {k}", "ask for one hit or more")
+    k = min(k, max(len(index), 1))  # no more hits than passages (a huge k would overflow FAISS and SQLite)
     allowed = index.filter_ids(filters)
     if passage_kinds is None and mode != "keyword":
         passage_kinds = kinds.RANKED

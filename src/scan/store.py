@@ -11,10 +11,13 @@ Layout::
         keywords-*.npy   posting lists for BM25 in numpy, from bm25.ARRAYS_FROM passages on (scan.bm25)
         store.sqlite     documents, passages, and an FTS5 keyword index of stemmed terms
       .lock              held while an ingest writes
+      generations.json   the generations scan made here: the only folders it ever deletes
 
 A write never touches the live generation: it copies it into a new one, changes that, writes it
 out, fsyncs, and only then points CURRENT at it. A crash, Ctrl-C or full disk at any moment
-leaves the previous generation live and intact.
+leaves the previous generation live and intact. The generation CURRENT named before stays until
+the next commit, so that readers opening it meanwhile never fail. The manifest records checksums of
+every file of its generation; they are checked on every open (scan.integrity).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,14 +33,16 @@ from typing import Any
 
 import numpy as np
 
-from scan import __version__, ann, bm25
+from scan import __version__, ann, bm25, generations, integrity
 from scan.errors import ScanError
+from scan.generations import damaged
 from scan.keywords import ANALYZER, analyze
 from scan.types import Document, Filters, Passage, SourceRef
 
-FORMAT = 3  # 2: extraction reports, footnote offsets, physical pages; 3: approximate vector index, keyword
-# arrays, passage kind and language
-CURRENT = "CURRENT"
+# 2: extraction reports, footnote offsets, physical pages; 3: approximate vector index, keyword arrays, checksums,
+# passage kind and language
+FORMAT = 3
+CURRENT = generations.CURRENT
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DATABASE = "store.sqlite"
@@ -86,6 +90,8 @@ def _versions() -> dict[str, str]:
 
 
 def _now() -> str:
+    if epoch := os.environ.get("SOURCE_DATE_EPOCH"):  # reproducible indexes (and byte-for-byte tests)
+        return datetime.fromtimestamp(int(epoch), UTC).isoformat(timespec="seconds")
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -139,42 +145,52 @@ class Index:
     # ---- opening -------------------------------------------------------------------------
     @staticmethod
     def live_generation(root: Path) -> Path | None:
-        pointer = root / CURRENT
-        try:
-            name = pointer.read_text().strip()
-        except FileNotFoundError:
-            return None
-        except NotADirectoryError:
-            raise ScanError(f"{root} is a file, not an index folder", "choose another --index") from None
-        return root / name
+        return generations.live_generation(root)
 
     @classmethod
     def open(cls, root: Path) -> Index:
-        generation = cls.live_generation(root)
-        if generation is None:
-            if (root / MANIFEST).exists() or (root / "index.faiss").exists():
-                raise ScanError(
-                    f"{root} holds an index of an older format that this scan cannot read",
-                    f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
-                )
-            raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
-        try:
-            manifest = json.loads((generation / MANIFEST).read_text())
-        except (OSError, ValueError) as exc:
-            raise ScanError(
-                f"the index at {root} is damaged ({generation.name}/{MANIFEST}: {exc})",
-                f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
-            ) from None
-        if manifest.get("format") != FORMAT:
-            raise ScanError(
-                f"the index at {root} has format {manifest.get('format')}; this scan reads format {FORMAT}",
-                f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
-            )
+        """Open the live generation, checking its files against the manifest's checksums.
+
+        A commit may replace and later remove the generation while it is being opened: then the
+        new CURRENT is opened instead (a reader never fails because of a concurrent ingest)."""
+        for attempt in range(3):
+            name = generations.read_pointer(root)
+            if name is None:
+                if (root / MANIFEST).exists() or (root / "index.faiss").exists():
+                    raise ScanError(
+                        f"{root} holds an index of an older format that this scan cannot read",
+                        f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
+                    )
+                raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
+            try:
+                return cls._open_generation(root, generations.live_generation(root) or root / name)
+            except ScanError:
+                if attempt < 2 and generations.read_pointer(root) != name:
+                    continue  # CURRENT moved on while we opened it
+                raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open_generation(cls, root: Path, generation: Path) -> Index:
+        manifest = integrity.read_manifest(root, generation, FORMAT)
+        integrity.check_files(root, generation, manifest)
         import faiss
 
-        vectors = faiss.read_index(str(generation / VECTORS))
+        try:
+            vectors = faiss.read_index(str(generation / VECTORS))
+        except RuntimeError:
+            raise damaged(root, f"{generation.name}/{VECTORS} cannot be read") from None
         ann.set_threads()
-        db = sqlite3.connect(f"file:{generation / DATABASE}?mode=ro", uri=True, check_same_thread=False)
+        if vectors.ntotal != manifest["counts"].get("passages"):
+            raise damaged(
+                root,
+                f"{generation.name}/{VECTORS} holds {vectors.ntotal} vectors, not {manifest['counts'].get('passages')}",
+            )
+        try:
+            db = sqlite3.connect(f"file:{generation / DATABASE}?mode=ro", uri=True, check_same_thread=False)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            raise damaged(root, f"{generation.name}/{DATABASE} cannot be read") from None
         db.row_factory = sqlite3.Row
         return cls(root, generation, manifest, vectors, db)
 
@@ -408,6 +424,7 @@ class IndexWriter:
     def __enter__(self) -> IndexWriter:
         from filelock import FileLock, Timeout
 
+        generations.refuse_foreign_folder(self.root)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = FileLock(str(self.root / LOCK), timeout=0)
@@ -431,10 +448,13 @@ class IndexWriter:
     def _begin(self) -> None:
         import faiss
 
-        live = Index.live_generation(self.root)
+        live = generations.live_or_none(self.root) if self.rebuild else Index.live_generation(self.root)
+        if self.rebuild:
+            generations.clear_pointer_folder(self.root)
         self.previous = None
         if live is not None and not self.rebuild:
             self.previous = Index.open(self.root)
+            integrity.quick_check(self.root, self.previous.generation, self.previous.db)
             built_by = self.previous.encoder_name
             if built_by != self.encoder_name:
                 self.previous.close()
@@ -442,10 +462,8 @@ class IndexWriter:
                     f"the index at {self.root} was built with the encoder '{built_by}', not '{self.encoder_name}'",
                     "ingest with that encoder (leave out --model), or rebuild with --rebuild",
                 )
-        self._sweep(keep=live)
-        number = 1 + max([int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()] or [0])
-        self.work = self.root / f"gen-{number:06d}"
         try:
+            self.work = self.root / generations.begin(self.root, live)  # also removes partial generations
             self.work.mkdir()
             self.db = sqlite3.connect(self.work / DATABASE)
             self.db.row_factory = sqlite3.Row
@@ -475,18 +493,12 @@ class IndexWriter:
             "free disk space or choose a writable --index, then run again",
         )
 
-    def _sweep(self, keep: Path | None) -> None:
-        """Remove generations left behind by an interrupted write."""
-        for path in self.root.glob("gen-*"):
-            if path != keep:
-                shutil.rmtree(path, ignore_errors=True)
-
     def _discard(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:
             db.close()
         if self.work is not None and self.work.exists():
-            shutil.rmtree(self.work, ignore_errors=True)
+            generations.discard(self.root, self.work)
         if self._lock is not None:
             self._lock.release()
 
@@ -616,19 +628,37 @@ class IndexWriter:
                 "keyword_arrays": keyword_arrays,
                 "documents": docs,
             }
-            (self.work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+            (self.work / MANIFEST).write_text(integrity.seal(manifest, self.work), encoding="utf-8")
             for f in self.work.iterdir():
                 with open(f, "rb") as fh:
                     os.fsync(fh.fileno())
+            _fsync_folder(self.work)
             pointer = self.root / (CURRENT + ".tmp")
             pointer.write_text(self.work.name + "\n")
             with open(pointer, "rb") as fh:
                 os.fsync(fh.fileno())
-            old = Index.live_generation(self.root)
+            old = generations.live_or_none(self.root)
             os.replace(pointer, self.root / CURRENT)
+            _fsync_folder(self.root)
         except (OSError, sqlite3.Error) as exc:
             raise self._write_error(exc) from None
         live, self.work = self.work, None
-        if old is not None and old != live:
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            generations.committed(self.root, old, live)  # keeps `old` for readers opening it right now
+        except OSError:
+            pass  # the commit stands; what is left is removed by the next ingest
         return live
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make a rename in the folder durable (where the platform allows opening folders)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

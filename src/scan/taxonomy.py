@@ -65,11 +65,17 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     from scan.config import project_file
 
     path = path or project_file(DEFAULT_TAXONOMY)
+    from scan.inputs import read_input
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        text = read_input(path, 10 * 1024 * 1024).decode("utf-8-sig")
+    except ScanError as exc:  # missing, not a regular file, too large
+        hint = "pass --trends FILE, or run from the project folder" if "no such file" in exc.message else exc.hint
+        raise ScanError(exc.message.replace("no such file", "no such taxonomy file"), hint) from None
+    except UnicodeDecodeError as exc:
         raise ScanError(
-            f"{path}: no such taxonomy file", "pass --trends FILE, or run from the project folder"
+            f"{path}: not a UTF-8 text file (byte {exc.start} is 0x{exc.object[exc.start]:02x})",
+            "pass a taxonomy TOML file saved as UTF-8 (see corpus/trends/vff4.toml)",
         ) from None
     try:
         data = tomllib.loads(text)

@@ -336,7 +336,7 @@ def create_app(
             result=job.result,
             max_mb=max_upload_mb,
             job=job,
-            progress=job.message(jobs.ahead(job) if job.state == "queued" else 0),
+            progress=jobs.describe(job),
         )
         if job.state == "failed":
             message, hint = job.error or ("något gick fel i scan", "")
@@ -362,11 +362,10 @@ def create_app(
         job = jobs.get(job_id)
         if job is None:
             return JSONResponse({"state": "failed", "message": "klassificeringen finns inte (längre)"}, 404)
-        ahead = jobs.ahead(job) if job.state == "queued" else 0
         return JSONResponse(
             {
                 "state": job.state,
-                "message": job.message(ahead),
+                "message": jobs.describe(job),
                 "done": job.done,
                 "total": job.total,
                 "page": job.page,

@@ -39,6 +39,7 @@ START_LIMIT = 900.0  # seconds the worker may take to load the model (the first 
 MAX_WAITING = 4  # jobs queued behind the running one
 KEEP = 30 * 60  # seconds a finished job's result stays available
 TASK = "scan.webjobs:classify_upload"
+CLOSING = ("scan stängs av", "försök igen när scan har startats igen")
 PRELOAD = ["scan.webjobs", "scan.session", "scan.classify", "scan.trends", "scan.parse", "scan.taxonomy"]
 
 
@@ -103,6 +104,8 @@ class Jobs:
         self._conn = None
         self._closed = False
         self._warm = False
+        self.loading = False  # the worker is starting: loading the index, encoder and trend model
+        self._worker_lock = threading.Lock()  # close() may stop the worker while the dispatcher starts one
 
     # ---- the server's side ------------------------------------------------------------------
     def submit(self, title: str, folder: Path, path: Path) -> Job:
@@ -121,6 +124,13 @@ class Jobs:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
+    def describe(self, job: Job) -> str:
+        """The job's progress in Swedish, with its place in the queue and whether the model is loading."""
+        if job.state != "queued":
+            return job.message()
+        text = job.message(self.ahead(job))
+        return text + " (modellen laddas)" if self.loading else text
+
     def ahead(self, job: Job) -> int:
         """How many jobs will run before this queued one."""
         with self._lock:
@@ -133,10 +143,14 @@ class Jobs:
 
     def close(self) -> None:
         self._closed = True
-        try:
-            self._queue.put_nowait(None)
-        except queue.Full:
-            pass
+        while True:  # jobs still waiting will not run
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                self._finish(job, "failed", error=CLOSING, status=503)
+        self._queue.put_nowait(None)
         self._stop_worker()
 
     def _start_thread(self) -> None:
@@ -240,29 +254,38 @@ class Jobs:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
         parent, child = ctx.Pipe()
-        self._process = ctx.Process(
+        process = ctx.Process(
             target=_worker_main,
             args=(child, str(self.index_dir), str(self.trends_file) if self.trends_file else None, self.task),
             name="scan-classify",
             daemon=True,
         )
-        self._process.start()
+        with self._worker_lock:
+            if self._closed:
+                parent.close()
+                child.close()
+                raise _Failed(CLOSING, 503)
+            process.start()
+            self._process, self._conn = process, parent
         child.close()
-        self._conn = parent
-        if not parent.poll(self.start_limit):
+        self.loading = True
+        try:
+            message = parent.recv() if parent.poll(self.start_limit) else None
+        except (EOFError, OSError):  # it died, or close() stopped it
+            message = ("fatal", "klassificeringen kunde inte starta; felet är loggat på servern", "")
+        finally:
+            self.loading = False
+        if message is None:
             self._stop_worker()
             raise _Failed(("klassificeringen kunde inte starta (modellen laddades inte i tid)", ""), 503)
-        try:
-            message = parent.recv()
-        except (EOFError, OSError):
-            message = ("fatal", "klassificeringen kunde inte starta; felet är loggat på servern", "")
         if message[0] != "ready":
             self._stop_worker()
             raise _Failed((message[1], message[2]), 500)
 
     def _stop_worker(self) -> None:
-        process, self._process = self._process, None
-        conn, self._conn = self._conn, None
+        with self._worker_lock:
+            process, self._process = self._process, None
+            conn, self._conn = self._conn, None
         if conn is not None:
             try:
                 conn.send(None)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scan.errors import ScanError
+from scan.inputs import as_text, printable, read_input
 from scan.parse.common import DocumentBuilder
 from scan.parse.docx import read_docx
 from scan.parse.html import read_html
@@ -32,34 +33,50 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
-def read_document(path: Path, doc_id: str | None = None, metadata: dict[str, Any] | None = None) -> Document:
+def read_document(
+    path: Path,
+    doc_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    max_bytes: int | None = None,
+) -> Document:
     """Read one file into a Document; raises ScanError naming the file and the fix.
+
+    Only a regular file of at most `max_bytes` (default: $SCAN_MAX_FILE_MB or 200 MB) is read.
+    A file that makes its reader fail in an unforeseen way is reported as unreadable, not as a crash.
 
     >>> doc = read_document(Path("corpus/omvarldsanalys-alingsas-2023-2026.md"))  # doctest: +SKIP
     >>> doc.title
     'Omvärldsanalys för Alingsås kommun'
     """
     reader = READERS.get(path.suffix.lower())
+    name = printable(path)
     if reader is None:
-        raise ScanError(f"{path}: unsupported file type '{path.suffix}'", f"supported: {', '.join(sorted(READERS))}")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScanError(f"{path}: no such file", "check the path") from None
-    except IsADirectoryError:
-        raise ScanError(f"{path}: is a directory", "pass the folder to 'scan ingest' instead") from None
-    except OSError as exc:
-        raise ScanError(f"{path}: cannot be read ({exc.strerror})", "check its permissions") from None
+        raise ScanError(
+            f"{name}: unsupported file type '{printable(path.suffix)}'", f"supported: {', '.join(sorted(READERS))}"
+        )
+    raw = read_input(path, max_bytes)
     if not raw.strip():
-        raise ScanError(f"{path}: the file is empty", "remove it or add text")
-    built = reader(path, raw)
+        raise ScanError(f"{name}: the file is empty", "remove it or add text")
+    try:
+        built = reader(path, raw)
+    except ScanError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise ScanError(
+            f"{name}: too large or too deeply nested to read ({type(exc).__name__})", "split the file or simplify it"
+        ) from None
+    except Exception as exc:  # a parser library failing on a damaged file: skip it, never crash the run
+        raise ScanError(
+            f"{name}: could not be read as {path.suffix.lower()} ({type(exc).__name__}: {printable(exc)[:200]})",
+            "check that the file opens in its usual program and is what its name says",
+        ) from None
     if not built.sections:
-        raise ScanError(f"{path}: no text found", "check that the file holds body text")
+        raise ScanError(f"{name}: no text found", "check that the file holds body text")
     meta = dict(metadata or {})
     return Document(
-        doc_id=doc_id or path.name,
-        path=str(path),
-        title=str(meta.pop("title", None) or built.title),
+        doc_id=doc_id or as_text(path.name),
+        path=as_text(path),
+        title=as_text(meta.pop("title", None) or built.title),
         text=built.text,
         sections=tuple(built.sections),
         sha256=hashlib.sha256(raw).hexdigest(),

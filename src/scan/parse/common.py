@@ -34,7 +34,6 @@ class DocumentBuilder:
 
     kind: str
     title: str
-    text: str = ""
     sections: list[Section] = field(default_factory=list)
     footnote_refs: list[tuple[int, int]] = field(default_factory=list)
     footnotes: dict[int, str] = field(default_factory=dict)
@@ -44,6 +43,15 @@ class DocumentBuilder:
     report: dict = field(default_factory=dict)
     _last_heading: tuple[str, ...] | None = None
     _stack: list[tuple[int, str]] = field(default_factory=list)
+    _parts: list[str] = field(default_factory=list)  # the text in pieces: appending stays linear
+    _length: int = 0
+    _ends_sentence: bool = False  # the text so far ends with closing punctuation
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
 
     def push_heading(self, level: int, title: str) -> None:
         """Enter a heading of the given level (1 = top): the heading path is the open headings."""
@@ -62,13 +70,16 @@ class DocumentBuilder:
         joined = (
             self.sections
             and self._last_heading == self.heading
-            and self.sections[-1].end == len(self.text)
-            and not _SENTENCE_END.search(self.text)
+            and self.sections[-1].end == self._length
+            and not self._ends_sentence
             and paragraph[0].islower()
         )
-        sep = " " if joined else ("\n\n" if self.text else "")
-        start = len(self.text) + len(sep)
-        self.text += sep + paragraph
+        sep = " " if joined else ("\n\n" if self._length else "")
+        start = self._length + len(sep)
+        self._parts.extend((sep, paragraph))
+        self._length += len(sep) + len(paragraph)
+        # only the paragraph's tail can hold the closing punctuation (searching all text was quadratic)
+        self._ends_sentence = bool(_SENTENCE_END.search(paragraph[-200:]))
         self.footnote_refs.extend((start + off, n) for off, n in refs)
         last = self.sections[-1] if self.sections else None
         same_place = last and (last.heading, last.page, last.physical_page) == (
@@ -77,7 +88,7 @@ class DocumentBuilder:
             self.physical_page,
         )
         if last and last.end == start - len(sep) and same_place:
-            self.sections[-1] = Section(last.start, len(self.text), last.heading, last.page, last.physical_page)
+            self.sections[-1] = Section(last.start, self._length, last.heading, last.page, last.physical_page)
         else:  # a new heading or page (a paragraph continued on a new page too: no paragraph break)
-            self.sections.append(Section(start, len(self.text), self.heading, self.page, self.physical_page))
+            self.sections.append(Section(start, self._length, self.heading, self.page, self.physical_page))
         self._last_heading = self.heading

@@ -29,10 +29,47 @@ def _blocks(document):
             yield Table(child, document)
 
 
+MAX_UNPACKED = 200 * 1024 * 1024  # all parts of a Word file, unpacked
+MAX_XML = 50 * 1024 * 1024  # its XML parts, unpacked (python-docx holds their parsed tree in memory)
+MAX_RATIO = 100  # unpacked / packed, for a part over 1 MB: text XML packs 5–20×, a zip bomb 1000×
+
+
+def check_unpacked_size(path: Path, raw: bytes) -> None:
+    """Refuse a .docx that would unpack to too much (a zip bomb) before anything is unpacked.
+
+    zipfile stops at the size each entry declares (more data fails its CRC check), so the declared
+    sizes bound what reading the file can unpack.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ScanError(
+            f"{path}: not a readable Word file ({exc})", "open it in Word and save it again as .docx"
+        ) from None
+    total = sum(i.file_size for i in infos)
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    worst = max(infos, key=lambda i: i.file_size / max(i.compress_size, 1), default=None)
+    mb = 1024 * 1024
+    if total > MAX_UNPACKED or xml > MAX_XML:
+        raise ScanError(
+            f"{path}: unpacks to {total / mb:.0f} MB ({xml / mb:.0f} MB of XML), over the limit of "
+            f"{MAX_UNPACKED // mb} MB ({MAX_XML // mb} MB of XML) for a Word file",
+            "split the document, or save it as PDF",
+        )
+    if worst is not None and worst.file_size > mb and worst.file_size > MAX_RATIO * max(worst.compress_size, 1):
+        raise ScanError(
+            f"{path}: its part {worst.filename} unpacks {worst.file_size // max(worst.compress_size, 1)}× "
+            f"(over {MAX_RATIO}×): not a normal Word file (a zip bomb?)",
+            "open it in Word and save it again as .docx",
+        )
+
+
 def read_docx(path: Path, raw: bytes) -> DocumentBuilder:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_unpacked_size(path, raw)
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

@@ -57,9 +57,47 @@ def _key(title: str) -> str:
     return " ".join(title.casefold().replace(".", " ").split())
 
 
+_MARK = "\ue000"  # a private-use character standing in for a footnote marker while cleaning
+
+
 def _paragraph_with_refs(lines: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Join lines, strip markup, and return the text with (offset, footnote number) refs."""
+    """Join lines, strip markup, and return the text with (offset, footnote number) refs.
+
+    The markers are replaced by a placeholder and the paragraph is cleaned once (cleaning the text
+    before each marker again was quadratic in a long paragraph with many notes); where markup
+    swallowed a placeholder (a marker inside a link's URL), each prefix is cleaned as before.
+    """
     raw = " ".join(line.strip() for line in lines)
+    numbers = [int(m.group(1)) for m in _FOOTNOTE_REF.finditer(raw)]
+    if not numbers:
+        return clean_inline(raw), []
+    if _MARK not in raw:
+        cleaned = clean_inline(_FOOTNOTE_REF.sub(_MARK, raw))
+        parts = cleaned.split(_MARK)
+        if len(parts) == len(numbers) + 1:
+            return _unmark(parts, numbers)
+    return _paragraph_with_refs_slow(raw)
+
+
+def _unmark(parts: list[str], numbers: list[int]) -> tuple[str, list[tuple[int, int]]]:
+    """Join the cleaned parts between placeholders with single spaces; refs at the end of the text before."""
+    pieces: list[str] = []
+    refs: list[tuple[int, int]] = []
+    length, space_last = 0, False
+    for i, part in enumerate(parts):
+        if i:
+            refs.append((length - (1 if space_last else 0), numbers[i - 1]))
+        if (space_last or not length) and part.startswith(" "):
+            part = part[1:]
+        if part:
+            pieces.append(part)
+            length += len(part)
+            space_last = part.endswith(" ")
+    out = "".join(pieces).rstrip(" ")
+    return out, [(min(off, len(out)), n) for off, n in refs]
+
+
+def _paragraph_with_refs_slow(raw: str) -> tuple[str, list[tuple[int, int]]]:
     pieces: list[str] = []
     refs: list[tuple[int, int]] = []
     pos = 0
