@@ -74,7 +74,8 @@ def test_reingest_embeds_only_new_or_changed_documents_and_drops_removed_ones(mi
     index = Index.open(tmp_path / "idx")
     assert [d.doc_id for d in index.documents()] == ["ny.md", "parkering.txt"]
     assert len(index) == sum(d.passages for d in index.documents())
-    assert enc.embedded - first == len(index)  # only the new and changed ones were embedded
+    # only the new and changed ones were embedded: their passages and their quote units
+    assert enc.embedded - first == len(index) + index.sentence_vectors.ntotal
     assert not any("undersköterskor" in h.passage.text for h in search(index, enc, "undersköterskor", k=5))
 
 

@@ -53,7 +53,7 @@ def test_a_quote_that_does_not_match_the_stored_text_is_never_shown(mini, tmp_pa
     ingest([mini], tmp_path / "idx", encoder)
     generation = Index.live_generation(tmp_path / "idx")
     db = sqlite3.connect(generation / DATABASE)
-    db.execute('UPDATE passages SET start = start + 3, "end" = "end" + 3 WHERE text LIKE \'%undersköterskor%\'')
+    db.execute('UPDATE sentences SET start = start + 3, "end" = "end" + 3 WHERE text LIKE \'%undersköterskor%\'')
     db.commit()
     db.close()
     manifest = json.loads((generation / "manifest.json").read_text())

@@ -307,7 +307,7 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
 
     Every quote is checked against the stored document text before it is shown.
     """
-    from scan.export import to_csv, to_markdown
+    from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
     from scan.quotes import check_claim, find_quotes
 
     if (claim is None) == (trend_id is None):
@@ -343,11 +343,19 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
                 click.style(f"{q.rank}. ", bold=True)
                 + textwrap.fill(f"”{' '.join(q.text.split())}”", width=width - 3, subsequent_indent="   ")
             )
-            click.echo(click.style("   " + _citation(c.title, c.page, c.heading), dim=True) + f"  [{q.score:.3f}]")
+            click.echo(
+                click.style("   " + _citation(c.title, c.page, c.heading), dim=True)
+                + f"  [{q.score:.3f}]  "
+                + click.style(SUPPORT_WORDS.get(q.support, q.support), fg=SUPPORT_COLOURS.get(q.support), bold=True)
+            )
             _echo_cites(c.cites)
             for a in q.also:
                 click.echo(click.style("   also in: " + _citation(a.title, a.page, a.heading), dim=True))
             click.echo()
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 # ---- classify -------------------------------------------------------------------------------
@@ -628,13 +636,13 @@ def _check_index(index_dir: Path, as_json: bool) -> None:
 
 # ---- eval -----------------------------------------------------------------------------------
 @main.command("eval")
-@click.argument("task", type=click.Choice(["search", "quotes", "classify", "mixed"]), default="search")
+@click.argument("task", type=click.Choice(["search", "quotes", "support", "classify", "mixed"]), default="search")
 @click.option(
     "--queries",
     "data_file",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Labelled set (default: eval/search.toml, or eval/quotes.toml for quotes).",
+    help="Labelled set (default: eval/search.toml; eval/quotes.toml, eval/quote_support.toml for quotes, support).",
 )
 @click.option(
     "--mode",
@@ -660,6 +668,7 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
     \b
     search: recall@1, recall@5 and MRR per search mode (eval/search.toml)
     quotes: precision@3 and recall@10 of supporting quotes (eval/quotes.toml)
+    support: precision and recall of the quotes' support marks (eval/quote_support.toml)
     classify: accuracy, macro-F1, F1 of "no trend" and calibration error (eval/classify.toml)
     mixed: Swedish and English queries in a mixed library (eval/mixed.toml); --index: where the
            library index is kept (default: a folder in scan's cache)
@@ -685,6 +694,28 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
                     f"{result.name:42s} n={result.n:3d}  accuracy={result.accuracy:.3f}  "
                     f"macro-F1={result.macro_f1:.3f}  none-F1={none}  ECE={result.ece:.3f}"
                 )
+        return
+    if task == "support":
+        from scan.support_eval import default_pairs_file, evaluate_support, load_pairs
+
+        support = evaluate_support(index, encoder, load_pairs(data_file or default_pairs_file()))
+        if as_json:
+            click.echo(json.dumps(support.to_json(), ensure_ascii=False))
+            return
+        for split, m in support.by_split.items():
+            marks = "  ".join(
+                f"{label}: P {_fmt(m[label]['precision'])} R {_fmt(m[label]['recall'])} (n={m[label]['n']})"
+                for label in ("supports", "mentions", "counters")
+            )
+            click.echo(
+                f"support  {split:4s} n={m['n']:3d}  accuracy={m['accuracy']:.3f}  {marks}  "
+                f"countering marked supports: {m['counters_marked_supports']}"
+            )
+        t = support.top3
+        click.echo(
+            f"top 3 supporting quotes, test claims: {t['supporting_quotes']} quotes for {t['claims']} claims; "
+            f"{t['countering']} labelled counters, {t['mentions']} labelled mentions, {t['not_judged']} not judged"
+        )
         return
     if task == "quotes":
         result = ev.evaluate_quotes(index, encoder, ev.load_claims(data_file or ev.default_claims_file()))

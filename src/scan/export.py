@@ -27,6 +27,11 @@ def reference(c: Citation) -> str:
     return text
 
 
+# how each support mark (scan.support) reads in a report, and its colour in the terminal
+SUPPORT_WORDS = {"supports": "stöder", "mentions": "nämner", "counters": "kan motsäga"}
+SUPPORT_COLOURS = {"supports": "green", "mentions": None, "counters": "red"}
+
+
 def to_markdown(quotes: list[Quote], heading: str | None = None) -> str:
     lines = [f"## {heading}", ""] if heading else []
     notes = []
@@ -35,7 +40,8 @@ def to_markdown(quotes: list[Quote], heading: str | None = None) -> str:
         for c in (q.citation, *q.also):
             notes.append(reference(c))
             marks.append(f"[^{len(notes)}]")
-        lines += [f"> ”{' '.join(q.text.split())}”{''.join(marks)}", ""]
+        mark = f" *({SUPPORT_WORDS[q.support]})*" if q.support in SUPPORT_WORDS else ""
+        lines += [f"> ”{' '.join(q.text.split())}”{''.join(marks)}{mark}", ""]
     lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
     return "\n".join(lines) + "\n"
 
@@ -44,6 +50,7 @@ CSV_FIELDS = [
     "rank",
     "text",
     "score",
+    "support",
     "doc_id",
     "title",
     "publisher",

@@ -16,6 +16,7 @@ from scan.errors import ScanError
 from scan.inputs import collect_files, max_file_bytes, printable, read_input
 from scan.kinds import annotate
 from scan.parse import read_document, supported
+from scan.sentences import quote_units
 from scan.sources import SourceList, load_sources
 from scan.split import SplitSettings, split_document
 from scan.store import IndexWriter
@@ -122,8 +123,10 @@ def ingest(
                 vectors.append(encoder.encode_passages([p.text for p in chunk], batch_size))
                 bar.update(len(chunk))
             matrix = np.vstack(vectors) if vectors else np.zeros((0, encoder.dimension), dtype=np.float32)
+            units = quote_units(doc.text, passages)  # sentences for quotes, embedded once here
+            unit_vectors = encoder.encode_passages([u.text for u in units], batch_size) if units else None
             (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
-            writer.add(doc, passages, matrix)
+            writer.add(doc, passages, matrix, units, unit_vectors)
             report.passages += len(passages)
         bar.close()
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)

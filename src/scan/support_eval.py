@@ -1,0 +1,190 @@
+"""Evaluate (and fit) the support marking of quotes on eval/quote_support.toml.
+
+    scan eval support                      # precision and recall per mark, test half
+    python -m scan.support_eval --fit      # refit the constants of scan.support on the dev half
+
+The fit is a multinomial logistic regression (numpy, L2, classes weighted by their inverse
+frequency) on standardised features, then the countering threshold: the highest one at which no
+dev pair labelled `counters` is marked `supports`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scan import support
+from scan.embed import Encoder
+from scan.errors import ScanError
+from scan.store import Index
+
+
+@dataclass(frozen=True)
+class Pair:
+    claim: str
+    sentence: str
+    label: str
+    split: str
+
+
+@dataclass
+class SupportResult:
+    n: int
+    by_split: dict[str, dict] = field(default_factory=dict)  # split -> {n, accuracy, per-label P/R}
+    top3: dict[str, int] = field(default_factory=dict)  # test claims: supporting quotes judged countering
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "by_split": self.by_split, "top3_supporting": self.top3}
+
+
+def default_pairs_file() -> Path:
+    from scan.config import project_file
+
+    return project_file("eval/quote_support.toml")
+
+
+def load_pairs(path: Path) -> list[Pair]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        pairs = [
+            Pair(c["claim"], sentence, label, c.get("split", "test"))
+            for c in data["claim"]
+            for label in support.LABELS
+            for sentence in c.get(label, [])
+        ]
+    except FileNotFoundError:
+        raise ScanError(f"{path}: no such file", "run from the project folder, or pass --queries FILE") from None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ScanError(
+            f"{path}: each [[claim]] needs claim and lists supports/mentions/counters ({exc})",
+            "see eval/quote_support.toml",
+        ) from None
+    if not pairs:
+        raise ScanError(f"{path}: no labelled pairs", "see eval/quote_support.toml")
+    return pairs
+
+
+def feature_matrix(pairs: list[Pair], encoder: Encoder) -> np.ndarray:
+    claims = sorted({p.claim for p in pairs})
+    claim_vectors = dict(zip(claims, encoder.encode_queries(claims)))
+    sentence_vectors = encoder.encode_passages([p.sentence for p in pairs])
+    return np.vstack(
+        [
+            support.features(p.claim, p.sentence, float(v @ claim_vectors[p.claim]))
+            for p, v in zip(pairs, sentence_vectors)
+        ]
+    )
+
+
+def per_label(gold: list[str], marked: list[str]) -> dict:
+    out: dict = {"n": len(gold), "accuracy": round(sum(g == m for g, m in zip(gold, marked)) / (len(gold) or 1), 4)}
+    for label in support.LABELS:
+        tp = sum(g == m == label for g, m in zip(gold, marked))
+        predicted = sum(m == label for m in marked)
+        actual = sum(g == label for g in gold)
+        out[label] = {
+            "n": actual,
+            "precision": round(tp / predicted, 4) if predicted else None,
+            "recall": round(tp / actual, 4) if actual else None,
+        }
+    out["counters_marked_supports"] = sum(g == "counters" and m == "supports" for g, m in zip(gold, marked))
+    return out
+
+
+def fit(x: np.ndarray, labels: list[str], l2: float = 1.0, steps: int = 3000) -> tuple[np.ndarray, ...]:
+    """(mean, scale, weights, bias) of a class-weighted multinomial logistic regression."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    y = np.array([support.LABELS.index(label) for label in labels])
+    onehot = np.eye(len(support.LABELS))[y]
+    counts = onehot.sum(axis=0)
+    sample_weight = (len(y) / (len(counts) * np.maximum(counts, 1)))[y]
+    weights, bias = np.zeros((len(support.LABELS), x.shape[1])), np.zeros(len(support.LABELS))
+    for _ in range(steps):
+        logits = z @ weights.T + bias
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        g = (p - onehot) * sample_weight[:, None] / len(y)
+        weights -= 0.5 * (g.T @ z + l2 * weights / len(y))
+        bias -= 0.5 * g.sum(axis=0)
+    return mean, scale, weights, bias
+
+
+def choose_threshold(p: np.ndarray, labels: list[str]) -> float:
+    """The countering threshold with the fewest errors on dev, a countering pair marked
+    `supports` counting as three errors (the mistake a reader pays for most)."""
+
+    def cost(t: float) -> int:
+        marked = support.decide(p, t)
+        wrong = sum(g != m for g, m in zip(labels, marked))
+        return wrong + 2 * sum(g == "counters" and m == "supports" for g, m in zip(labels, marked))
+
+    return min((float(t) for t in np.round(np.arange(0.2, 0.61, 0.05), 2)), key=lambda t: (cost(t), -t))
+
+
+def top3_check(index: Index, encoder: Encoder, pairs: list[Pair]) -> dict[str, int]:
+    """For each test claim: its first three quotes marked `supports`; how many are labelled
+    `counters` for that claim, and how many are not labelled at all (not judged)."""
+    from scan.quotes import find_quotes
+
+    labelled: dict[str, dict[str, str]] = {}
+    for p in pairs:
+        labelled.setdefault(p.claim, {})[" ".join(p.sentence.split())] = p.label
+    out = {"claims": 0, "supporting_quotes": 0, "countering": 0, "mentions": 0, "not_judged": 0}
+    for claim in sorted({p.claim for p in pairs if p.split == "test"}):
+        quotes = [q for q in find_quotes(index, encoder, claim, k=10, check=False) if q.support == "supports"][:3]
+        out["claims"] += 1
+        for q in quotes:
+            out["supporting_quotes"] += 1
+            gold = labelled[claim].get(" ".join(q.text.split()))
+            if gold == "counters":
+                out["countering"] += 1
+            elif gold == "mentions":
+                out["mentions"] += 1
+            elif gold is None:
+                out["not_judged"] += 1
+    return out
+
+
+def evaluate_support(index: Index | None, encoder: Encoder, pairs: list[Pair]) -> SupportResult:
+    x = feature_matrix(pairs, encoder)
+    marked = support.decide(support.probabilities(x))
+    result = SupportResult(len(pairs))
+    for split in sorted({p.split for p in pairs}):
+        rows = [i for i, p in enumerate(pairs) if p.split == split]
+        result.by_split[split] = per_label([pairs[i].label for i in rows], [marked[i] for i in rows])
+    if index is not None:
+        result.top3 = top3_check(index, encoder, pairs)
+    return result
+
+
+def main(argv: list[str]) -> None:
+    from scan.embed import load_encoder
+
+    if argv[:1] != ["--fit"]:
+        raise SystemExit("usage: python -m scan.support_eval --fit [PAIRS_FILE]")
+    pairs = load_pairs(Path(argv[1]) if len(argv) > 1 else default_pairs_file())
+    dev = [p for p in pairs if p.split == "dev"]
+    x = feature_matrix(dev, load_encoder())
+    labels = [p.label for p in dev]
+    mean, scale, weights, bias = model = fit(x, labels)
+    threshold = choose_threshold(support.probabilities(x, model), labels)
+
+    def show(a: np.ndarray) -> str:
+        return "[" + ", ".join(str(round(float(v), 4)) for v in a) + "]"
+
+    print(f"MEAN = np.array({show(mean)})")
+    print(f"SCALE = np.array({show(scale)})")
+    print("WEIGHTS = np.array(\n    [\n" + "".join(f"        {show(r)},\n" for r in weights) + "    ]\n)")
+    print(f"BIAS = np.array({show(bias)})")
+    print(f"COUNTER_THRESHOLD = {threshold}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])
