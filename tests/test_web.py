@@ -123,7 +123,7 @@ def test_unexpected_errors_show_a_message_not_a_stack_trace(client, monkeypatch)
     def boom(*args, **kwargs):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr("scan.search.Index.dense", boom)
+    monkeypatch.setattr("scan.crosslingual.dense_candidates", boom)
     r = client.get("/sok", params={"q": "tillit"})
     assert r.status_code == 500 and "något gick fel" in r.text
     assert "internal detail" not in r.text and "Traceback" not in r.text

@@ -52,7 +52,7 @@ def test_every_response_carries_the_security_headers(client, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr("scan.search.Index.dense", boom)
+    monkeypatch.setattr("scan.crosslingual.dense_candidates", boom)
     r = client.get("/sok", params={"q": "tillit"})
     assert r.status_code == 500
     _assert_guarded(r)

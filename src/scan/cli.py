@@ -230,34 +230,66 @@ def _citation(title: str, page: int | None, heading: str) -> str:
     help="By meaning and keyword (hybrid), by meaning only (dense), or by keyword only.",
 )
 @filter_options
+@click.option(
+    "--passage-kind",
+    "passage_kinds",
+    multiple=True,
+    type=click.Choice(["prose", "table", "list", "heading", "boilerplate"]),
+    help="Only passages of this kind (repeatable). By meaning, tables and boilerplate are left out unless asked for.",
+)
+@click.option("--all-kinds", is_flag=True, help="Search passages of every kind, tables and boilerplate too.")
 @index_option
 @click.option("--model", default=None, help="Refuse unless the index was built with this encoder.")
 @json_option
-def search(query, k, mode, docs, publisher, year, kind, index_dir, model, as_json):
-    """Find the passages that best match QUERY, each with its citation."""
+def search(query, k, mode, docs, publisher, year, kind, passage_kinds, all_kinds, index_dir, model, as_json):
+    """Find the passages that best match QUERY, each with its citation.
+
+    Each hit by meaning carries its relevance: the estimated chance, in per cent, that it
+    answers the query. Where none reaches the floor, scan says so and lists near-misses.
+    """
+    from scan import kinds, relevance
     from scan.search import check_query
     from scan.search import search as run_search
 
     check_query(query)
     index, encoder = _open(index_dir, model) if mode != "keyword" else (_open_index(index_dir), None)
-    hits = run_search(index, encoder, query, k=k, mode=mode, filters=_filters(docs, publisher, year, kind))
+    chosen = frozenset(kinds.KINDS) if all_kinds else (frozenset(passage_kinds) or None)
+    hits = run_search(
+        index, encoder, query, k=k, mode=mode, filters=_filters(docs, publisher, year, kind), passage_kinds=chosen
+    )
+    answers = [h for h in hits if relevance.above_floor(h.relevance)]
+    near = [h for h in hits if not relevance.above_floor(h.relevance)]
     if as_json:
-        for hit in hits:
+        for hit in answers:
             click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+        if hits and not answers:
+            click.echo(relevance.NO_HITS + ".", err=True)
         return
     if not hits:
         click.echo("No hits.", err=True)
+    elif not answers:
+        click.echo(relevance.NO_HITS + ".", err=True)
     width = _width()
-    for hit in hits:
-        p = hit.passage
-        click.echo(
-            click.style(f"{hit.rank}. ", bold=True)
-            + _citation(hit.title, p.page, p.heading_path)
-            + click.style(f"  [{hit.score:.3f}]", dim=True)
-        )
-        click.echo(_wrap(p.text, width))
-        _echo_cites(hit.cites)
-        click.echo()
+    for group, hits_in_group in ((None, answers), (relevance.NEAR_MISSES, near)):
+        if group and hits_in_group:
+            click.echo(click.style(f"{group} (relevans under {relevance.FLOOR:.0f} av 100):", bold=True))
+            click.echo()
+        for hit in hits_in_group:
+            _echo_hit(hit, width)
+
+
+def _echo_hit(hit, width: int) -> None:
+    p = hit.passage
+    mark = f"  [{hit.score:.3f}]" if hit.relevance is None else f"  [relevans {hit.relevance:.0f}]"
+    kind = f"  ({p.kind})" if p.kind != "prose" else ""
+    click.echo(
+        click.style(f"{hit.rank}. ", bold=True)
+        + _citation(hit.title, p.page, p.heading_path)
+        + click.style(mark + kind, dim=True)
+    )
+    click.echo(_wrap(p.text, width))
+    _echo_cites(hit.cites)
+    click.echo()
 
 
 def _open_index(index_dir: Path):
@@ -617,7 +649,7 @@ def _check_index(index_dir: Path, as_json: bool) -> None:
 
 # ---- eval -----------------------------------------------------------------------------------
 @main.command("eval")
-@click.argument("task", type=click.Choice(["search", "quotes", "support", "classify"]), default="search")
+@click.argument("task", type=click.Choice(["search", "quotes", "support", "classify", "mixed"]), default="search")
 @click.option(
     "--queries",
     "data_file",
@@ -632,9 +664,18 @@ def _check_index(index_dir: Path, as_json: bool) -> None:
     type=click.Choice(["hybrid", "dense", "keyword"]),
     help="Search modes to evaluate (default: all three).",
 )
+@click.option("--model", default=None, help="mixed: encoder for a new library index (default: the bundled e5).")
+@click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="mixed: the library's folders (default: corpus/, eval/library/ and ../shared/pdfs when present).",
+)
+@click.option("--pdfs", type=click.Path(path_type=Path), default=None, help="mixed: the shared PDFs folder.")
 @index_option
 @json_option
-def evaluate(task, data_file, modes, index_dir, as_json):
+def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json):
     """Measure quality on a labelled set shipped with scan.
 
     \b
@@ -642,8 +683,14 @@ def evaluate(task, data_file, modes, index_dir, as_json):
     quotes: precision@3 and recall@10 of supporting quotes (eval/quotes.toml)
     support: precision and recall of the quotes' support marks (eval/quote_support.toml)
     classify: accuracy, macro-F1, F1 of "no trend" and calibration error (eval/classify.toml)
+    mixed: Swedish and English queries in a mixed library (eval/mixed.toml); --index: where the
+           library index is kept (default: a folder in scan's cache)
     """
     from scan import evaluate as ev
+
+    if task == "mixed":
+        _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json)
+        return
 
     index, encoder = _open(index_dir, None)
     if task == "classify":
@@ -712,6 +759,42 @@ def evaluate(task, data_file, modes, index_dir, as_json):
             )
             for miss in result.misses:
                 click.echo(f"    miss: {miss}", err=True)
+
+
+def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
+    from scan import evalmixed
+    from scan.embed import DEFAULT_MODEL, default_cache_dir, load_encoder
+
+    source = click.get_current_context().get_parameter_source("index_dir")
+    if source in (click.core.ParameterSource.DEFAULT, None):
+        tag = "".join(c if c.isalnum() else "-" for c in (model or os.environ.get("SCAN_MODEL") or "default"))
+        index_dir = default_cache_dir() / f"eval-mixed-{tag}"
+    rebuild = False
+    try:
+        index, encoder = _open(index_dir, model)  # the library index is kept between runs
+        index.close()
+    except ScanError:  # none yet, an older format, or another encoder: build it afresh
+        encoder = load_encoder(model or os.environ.get("SCAN_MODEL") or DEFAULT_MODEL)
+        rebuild = True
+    click.echo(f"Library index: {index_dir} (built once, updated when the library changes)", err=True)
+    result = evalmixed.run_mixed_eval(
+        index_dir,
+        encoder,
+        data_file or evalmixed.default_mixed_file(),
+        list(libraries) or None,
+        pdfs,
+        show_progress=sys.stderr.isatty(),
+        rebuild=rebuild,
+    )
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in result.items() if k != "misses"}, ensure_ascii=False))
+        return
+    where = "present" if result["shared_pdfs"] else "absent (only corpus/ and eval/library/)"
+    click.echo(f"Library: {', '.join(result['library'])}; the shared PDFs were {where}.")
+    for line in evalmixed.format_mixed(result):
+        click.echo(line)
+    for miss in result["misses"]:
+        click.echo(f"    no right chapter in the top 5: {miss}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

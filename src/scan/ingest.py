@@ -14,6 +14,7 @@ import numpy as np
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.inputs import collect_files, max_file_bytes, printable, read_input
+from scan.kinds import annotate
 from scan.parse import read_document, supported
 from scan.sentences import quote_units
 from scan.sources import SourceList, load_sources
@@ -108,7 +109,7 @@ def ingest(
                 report.skipped.append((printable(file), _reason(file, exc)))
                 bar.update(1)
                 continue
-            parsed.append((doc, split_document(doc, split)))
+            parsed.append((doc, annotate(split_document(doc, split), doc.text)))
             if problem := extraction_problems(doc.report):
                 report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
             bar.update(1)

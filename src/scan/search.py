@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from scan import crosslingual, kinds, relevance
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.store import Index
@@ -42,12 +43,19 @@ def search(
     k: int = 5,
     mode: Mode = "hybrid",
     filters: Filters | None = None,
+    passage_kinds: frozenset[str] | None = None,
+    method: str | None = None,
 ) -> list[Hit]:
     """The k best passages for `query`, each with its citation.
 
     >>> hits = search(Index.open(Path("index")), load_encoder(), "distansarbete och rekrytering", k=3)  # doctest: +SKIP
     >>> hits[0].passage.heading_path
     'Så kan Alingsås kommun möta förändringar i kompetensbehov ... > Driva en attraktiv arbetsgivarpolitik ...'
+
+    `passage_kinds`: the passage kinds (scan.kinds) to search; by default every kind for keyword
+    search and only `kinds.RANKED` (no tables, no boilerplate) by meaning. `method`: how scores are
+    freed of the language bias (scan.crosslingual; default its DEFAULT_METHOD). Every dense or
+    hybrid hit carries a calibrated relevance (scan.relevance).
     """
     query = check_query(query)
     if mode not in MODES:
@@ -56,16 +64,28 @@ def search(
         raise ScanError(f"-k must be at least 1, not {k}", "ask for one hit or more")
     k = min(k, max(len(index), 1))  # no more hits than passages (a huge k would overflow FAISS and SQLite)
     allowed = index.filter_ids(filters)
+    if passage_kinds is None and mode != "keyword":
+        passage_kinds = kinds.RANKED
+    if passage_kinds is not None and set(passage_kinds) != set(kinds.KINDS):
+        of_kind = set(index.ids_of_kinds(passage_kinds))
+        allowed = sorted(of_kind if allowed is None else of_kind.intersection(allowed))
     dense: list[tuple[int, float]] = []
     keyword: list[tuple[int, float]] = []
     query_vector = None
+    score_of = None
+    cosine_of = None
     if mode in ("dense", "hybrid"):
         if encoder is None:
             raise ScanError(f"{mode} search needs an encoder", "use --mode keyword, or open the index with its encoder")
         query_vector = encoder.encode_queries([query])[0]
-        dense = index.dense(query_vector, max(k, POOL), allowed)
+        chosen = method or crosslingual.DEFAULT_METHOD
+        pool = None if allowed is None else set(allowed)
+        dense, score_of, cosine_of = crosslingual.dense_candidates(
+            index, query_vector, query, max(k, POOL), pool, chosen
+        )
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
+    cosine: dict[int, float] = {}
     if mode == "dense":
         ranked = dense[:k]
     elif mode == "keyword":
@@ -73,12 +93,13 @@ def search(
     else:
         cosine = dict(dense)
         missing = [pid for pid, _ in keyword if pid not in cosine]
-        if missing:  # keyword-only candidates: their exact cosine, not a guess
-            cosine |= index.cosines(query_vector, missing)
+        if missing and score_of is not None:  # keyword-only candidates: their exact score, not a guess
+            cosine |= {pid: score_of(pid) for pid in missing}
         top = max((s for _, s in keyword), default=1.0) or 1.0
         bonus = {pid: KEYWORD_WEIGHT * s / top for pid, s in keyword}
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
+    rated = relevance.rate(ranked, dense, keyword, mode, cosine, index.encoder_name, cosine_of)
     rows = index.passages([pid for pid, _ in ranked])
     cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
     hits = []
@@ -86,5 +107,5 @@ def search(
         if pid in rows:
             passage, title = rows[pid]
             cited = cites.get((passage.doc_id, passage.seq), ())
-            hits.append(Hit(len(hits) + 1, score, passage.doc_id, title, passage, mode, cited))
+            hits.append(Hit(len(hits) + 1, score, passage.doc_id, title, passage, mode, cited, rated.get(pid)))
     return hits

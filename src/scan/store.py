@@ -43,7 +43,7 @@ from scan.sentences import Unit
 from scan.types import Document, Filters, Passage, SourceRef
 
 # 2: extraction reports, footnote offsets, physical pages; 3: approximate vector index, keyword arrays, checksums,
-# sentence vectors for quotes
+# sentence vectors for quotes, passage kind and language
 FORMAT = 3
 CURRENT = generations.CURRENT
 MANIFEST = "manifest.json"
@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     heading TEXT NOT NULL, page INTEGER, page_end INTEGER, footnotes TEXT NOT NULL, physical_page INTEGER,
+    kind TEXT NOT NULL DEFAULT 'prose', language TEXT NOT NULL DEFAULT '',
     UNIQUE (doc_id, seq)
 );
 CREATE TABLE IF NOT EXISTS sentences (
@@ -115,6 +116,8 @@ def _row_to_passage(row: sqlite3.Row) -> Passage:
         page_end=row["page_end"],
         footnotes=tuple(json.loads(row["footnotes"])),
         physical_page=row["physical_page"],
+        kind=row["kind"],
+        language=row["language"],
     )
 
 
@@ -391,6 +394,17 @@ class Index:
         matrix = np.vstack([self.vectors.reconstruct(int(i)) for i in ids])
         return {int(i): float(s) for i, s in zip(ids, matrix @ query.astype(np.float32))}
 
+    def ids_of_kinds(self, kinds) -> list[int]:
+        """Passage ids whose passage kind (scan.kinds) is one of `kinds`."""
+        kinds = sorted(kinds)
+        marks = ",".join("?" * len(kinds))
+        return [r[0] for r in self.db.execute(f"SELECT id FROM passages WHERE kind IN ({marks})", kinds)]
+
+    def passage_languages(self) -> tuple[np.ndarray, list[str]]:
+        """(passage ids, their language) for every passage, in id order."""
+        rows = self.db.execute("SELECT id, language FROM passages ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
     def sentences(self, passages: list[Passage]) -> list[tuple[Passage, int, int, str, np.ndarray]]:
         """The quote units of the given passages, in passage then text order, as
         (passage, start, end, text, vector); vectors were computed at ingest."""
@@ -626,7 +640,7 @@ class IndexWriter:
         for p in passages:
             cur = self.db.execute(
                 'INSERT INTO passages (doc_id, seq, text, start, "end", heading, page, page_end, footnotes, '
-                "physical_page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "physical_page, kind, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     p.doc_id,
                     p.seq,
@@ -638,6 +652,8 @@ class IndexWriter:
                     p.page_end,
                     json.dumps(list(p.footnotes)),
                     p.physical_page,
+                    p.kind,
+                    p.language,
                 ),
             )
             ids.append(cur.lastrowid)

@@ -59,6 +59,8 @@ class Passage:
     page_end: int | None = None
     footnotes: tuple[int, ...] = ()
     physical_page: int | None = None
+    kind: str = "prose"  # prose, table, list, heading or boilerplate (scan.kinds)
+    language: str = ""  # sv, en or other (detected at ingest)
 
     @property
     def heading_path(self) -> str:
@@ -121,6 +123,7 @@ class Hit:
     passage: Passage
     retriever: str  # dense, keyword or hybrid
     cites: tuple[SourceRef, ...] = ()
+    relevance: float | None = None  # calibrated, 0-100: the chance in % that the passage answers the query
 
     def to_json(self) -> dict[str, Any]:
         p = self.passage
@@ -138,4 +141,7 @@ class Hit:
             "passage_id": f"{p.doc_id}#{p.seq}",
             "retriever": self.retriever,
             "cites": [c.to_json() for c in self.cites],
+            "passage_kind": p.kind,
+            "language": p.language,
+            "relevance": None if self.relevance is None else round(self.relevance, 1),
         }

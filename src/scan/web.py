@@ -144,6 +144,16 @@ def _highlight(text: str, terms: list[str]):
     return Markup("").join(out)
 
 
+def _split_at_floor(context: dict) -> None:
+    """Answers (relevance at or above the floor) stay in `hits`; the rest become near-misses."""
+    from scan import relevance
+
+    hits = context["hits"]
+    context["hits"] = [h for h in hits if relevance.above_floor(h.relevance)]
+    context["near"] = [h for h in hits if not relevance.above_floor(h.relevance)]
+    context["floor"] = relevance
+
+
 def create_app(
     index_dir: Path,
     trends_file: Path | None = None,
@@ -241,6 +251,7 @@ def create_app(
             year=year,
             doc=doc,
             hits=[],
+            near=[],
             terms=analyze(q),
             facets=_facets(),
         )
@@ -249,6 +260,7 @@ def create_app(
                 filters = Filters((doc,) if doc else (), publisher or None, int(year) if year else None, None)
                 with scan.lock:
                     context["hits"] = search(scan.index, scan.encoder, q, k=max(1, min(k, 50)), filters=filters)
+                _split_at_floor(context)
             except ScanError as exc:
                 message, hint = swedish(exc)
                 return page("sok.html", 400, error=message, hint=hint, **context)

@@ -1,0 +1,199 @@
+"""Scores by meaning that do not favour a passage for being in the query's language.
+
+A multilingual encoder places texts of one language closer to each other than to texts of
+another language with the same meaning: an English query scores English passages a few
+hundredths higher than Swedish ones that answer it better. In a library of Swedish analyses and
+English sources that is enough to fill the top of an English query with English text on other
+themes (issue 9).
+
+Remedies compared on the dev half of eval/mixed.toml (`python bench/mixed_remedies.py`):
+
+- `none`: the plain cosine (what scan did before);
+- `centre`: subtract each language's mean vector from the passages in that language and from the
+  query, then renormalise (mean-centring per language: Yang et al., EMNLP 2021, "A Simple and
+  Effective Method To Eliminate the Self Language Bias in Multilingual Representations");
+- `project`: remove the language direction (the difference of the Swedish and English means)
+  from every vector and the query, then renormalise (the projection variant of the same paper);
+- `shift`: per-language score normalisation: from each passage's cosine subtract the mean cosine
+  of the query to the passages of that passage's language, add back the overall mean;
+- `balance`: `centre`, then per-language score normalisation on the best passages: each
+  language's scores are moved by BALANCE x (the mean of the query's best ANCHOR scores overall -
+  the mean of its best ANCHOR scores in that language), so that the best Swedish and the best
+  English passages compete on (nearly) equal terms.
+
+The language means are computed from the index's own passages (their language is detected at
+ingest) once per opened index; they need no training data and follow the library as it grows.
+An index with fewer than MIN_PASSAGES passages in Swedish or in English is scored by the plain
+cosine: with one language there is no bias to remove, and search there is as before.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from scan.store import Index
+
+METHODS: tuple[str, ...] = ("none", "centre", "project", "shift", "balance")
+DEFAULT_METHOD = "balance"  # chosen on the dev half of eval/mixed.toml (README, "Mixed library")
+ANCHOR = 5  # best scores per language that `balance` compares
+BALANCE = 0.75  # share of the gap between the languages that `balance` removes (dev: 0.5 left English 13 points behind)
+MIN_PASSAGES = 20  # fewer passages of a language than this: no mean for it (too noisy)
+
+
+@dataclass
+class PassageSpace:
+    ids: np.ndarray  # passage ids, in the order of the rows of `matrix`
+    matrix: np.ndarray  # the stored (normalised) vectors
+    languages: np.ndarray  # language code per row
+    means: dict[str, np.ndarray]  # language -> mean vector of its passages
+    direction: np.ndarray | None  # unit vector from the Swedish to the English mean
+    row_of: dict[int, int]
+
+
+_spaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def passage_space(index: Index) -> PassageSpace:
+    """The index's vectors with their languages, read once per opened index."""
+    space = _spaces.get(index)
+    if space is None:
+        space = _build(index)
+        _spaces[index] = space
+    return space
+
+
+def _build(index: Index) -> PassageSpace:
+    import faiss
+
+    vectors = index.vectors
+    n = int(vectors.ntotal)
+    dim = int(vectors.d)
+    if n:
+        ids = faiss.vector_to_array(vectors.id_map).astype(np.int64)
+        flat = faiss.downcast_index(vectors.index)
+        matrix = faiss.vector_to_array(flat.codes).view(np.float32).reshape(n, dim).copy()
+    else:
+        ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
+    stored_ids, stored_langs = index.passage_languages()
+    lang_of = dict(zip(stored_ids.tolist(), stored_langs))
+    languages = np.array([lang_of.get(int(i), "") for i in ids], dtype=object)
+    means = {
+        lang: matrix[languages == lang].mean(axis=0)
+        for lang in ("sv", "en")
+        if int((languages == lang).sum()) >= MIN_PASSAGES
+    }
+    direction = None
+    if "sv" in means and "en" in means:
+        diff = means["en"] - means["sv"]
+        direction = diff / (np.linalg.norm(diff) or 1.0)
+    return PassageSpace(ids, matrix, languages, means, direction, {int(i): r for r, i in enumerate(ids)})
+
+
+def _exact(index: Index) -> bool:
+    import faiss
+
+    vectors = index.vectors
+    return hasattr(vectors, "id_map") and isinstance(faiss.downcast_index(vectors.index), faiss.IndexFlat)
+
+
+def _normalise(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.where(norms == 0, 1, norms)
+
+
+def scores(space: PassageSpace, query: np.ndarray, query_language: str, method: str = DEFAULT_METHOD) -> np.ndarray:
+    """A score per row of `space.matrix`, on the scale of a cosine."""
+    raw = space.matrix @ query
+    if method == "none" or not len(raw) or len(space.means) < 2:
+        return raw  # a library in one language has no language bias to remove
+    if method == "project":
+        if space.direction is None:
+            return raw
+        d = space.direction
+        p_d = space.matrix @ d
+        q_d = float(query @ d)
+        denom = np.sqrt(np.clip(1 - p_d**2, 1e-9, None) * max(1 - q_d**2, 1e-9))
+        return (raw - p_d * q_d) / denom
+    if method in ("centre", "balance"):
+        if not space.means:
+            return raw
+        centred = space.matrix.copy()
+        for lang, mean in space.means.items():
+            centred[space.languages == lang] -= mean
+        q_mean = space.means.get(query_language)
+        q = query - q_mean if q_mean is not None else query
+        return _normalise(centred) @ _normalise(q)
+    if method == "shift":
+        out = raw.copy()
+        overall = float(raw.mean())
+        for lang in space.means:
+            rows = space.languages == lang
+            out[rows] += overall - float(raw[rows].mean())
+        return out
+    raise ValueError(f"unknown method {method!r}")
+
+
+def query_language(query: str) -> str:
+    """'sv' or 'en' for a query (short texts: Swedish letters decide where common words do not)."""
+    from scan.classify import language
+
+    lang = language(query)
+    if lang == "other":
+        return "sv" if any(c in query.lower() for c in "åäö") else "en"
+    return lang
+
+
+def dense_candidates(
+    index: Index,
+    query_vector: np.ndarray,
+    query: str,
+    k: int,
+    allowed: set[int] | None,
+    method: str = DEFAULT_METHOD,
+) -> tuple[list[tuple[int, float]], Callable[[int], float], Callable[[int], float]]:
+    """The k best (passage id, score) among `allowed` (None: all), the score of any passage id, and
+    its plain cosine (before the remedy).
+
+    An approximate vector index (scan.ann, from ann.APPROX_FROM passages) is searched by the plain
+    cosine: the remedies need every vector, which only the exact index keeps at hand.
+    """
+    if not _exact(index):
+        ranked = index.dense(query_vector, k, None if allowed is None else sorted(allowed))
+
+        def cosine(pid: int) -> float:
+            return index.cosines(query_vector, [pid])[pid]
+
+        return ranked, cosine, cosine
+    space = passage_space(index)
+    s = scores(space, query_vector, query_language(query), method)
+    raw = space.matrix @ query_vector
+    if allowed is not None:
+        keep = np.fromiter((int(i) in allowed for i in space.ids), dtype=bool, count=len(space.ids))
+    else:
+        keep = np.ones(len(s), dtype=bool)
+    if method == "balance" and len(space.means) == 2:
+        s = _balance(s, space.languages, keep)
+    s_masked = np.where(keep, s, -np.inf)
+    k = min(k, len(s))
+    top = np.argpartition(-s_masked, k - 1)[:k] if k else np.zeros(0, dtype=int)
+    top = top[np.argsort(-s_masked[top])]
+    ranked = [(int(space.ids[r]), float(s[r])) for r in top if np.isfinite(s_masked[r])]
+    return ranked, lambda pid: float(s[space.row_of[pid]]), lambda pid: float(raw[space.row_of[pid]])
+
+
+def _balance(s: np.ndarray, languages: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Move each language's scores towards the overall level of the best ANCHOR (see `balance`)."""
+    if int(keep.sum()) < ANCHOR:
+        return s
+    ref = float(np.sort(s[keep])[::-1][:ANCHOR].mean())
+    out = s.copy()
+    for lang in ("sv", "en"):
+        rows = languages == lang
+        chosen = rows & keep
+        if int(chosen.sum()) >= ANCHOR:
+            out[rows] += BALANCE * (ref - float(np.sort(s[chosen])[::-1][:ANCHOR].mean()))
+    return out
