@@ -184,3 +184,21 @@ def test_taxonomy_whose_analysis_is_not_indexed_is_a_clear_error(tmp_path, encod
     ingest([tmp_path / "other.txt"], tmp_path / "idx", encoder)
     with pytest.raises(ScanError, match="learns from 'analys.md', which is not in the index"):
         load_or_train(Index.open(tmp_path / "idx"), encoder, load_taxonomy(TAXONOMY), BACKGROUND)
+
+
+def test_tables_and_boilerplate_are_never_shown_as_evidence(setup, encoder, tmp_path):
+    """A table that scores for a trend counts towards the profile but is never offered as evidence."""
+    from scan.kinds import passage_kind
+
+    table = "\n".join(f"Undersköterskor äldreomsorgen {n} 345 1 234 56 789 2021 2022" for n in range(10, 30))
+    assert passage_kind(table) == "table"
+    index, taxonomy = setup
+    model = load_or_train(index, encoder, taxonomy, BACKGROUND)
+    text = (
+        "# Statistik\n\n" + table + "\n\n# Personal\n\n"
+        "Kommunen måste rekrytera fler undersköterskor och lärare till äldreomsorgen och skolan.\n"
+    )
+    result = classify_document(doc(tmp_path, text, "rapport.md"), model, encoder, taxonomy, keep_passages=True)
+    rows = [r for r in result.passages if "12 345" in r.passage.text]
+    assert rows and rows[0].scores[1] >= 0.2  # the table would qualify as evidence for trend 1 on its score
+    assert result.evidence[1] and all("12 345" not in e.text for e in result.evidence[1])

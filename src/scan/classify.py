@@ -24,6 +24,7 @@ import numpy as np
 
 from scan.embed import Encoder
 from scan.errors import ScanError
+from scan.kinds import is_ranked, passage_kind
 from scan.split import SplitSettings, split_document
 from scan.taxonomy import Taxonomy
 from scan.trends import NONE, TrendModel
@@ -229,7 +230,8 @@ def classify_document(
         totals += (probs * weights[:, None]).sum(axis=0)
         weight_sum += weights.sum()
         for p, row in zip(batch, probs):
-            for col in trend_cols:
+            # Tables and boilerplate count towards the scores but are never shown as evidence.
+            for col in trend_cols if is_ranked(passage_kind(p.text, p.heading_path)) else ():
                 heap = best[classes[col]]
                 item = (float(row[col]), -p.seq, p)
                 if len(heap) < EVIDENCE:
