@@ -23,7 +23,6 @@ their top-5 hits that clear the floor.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +63,9 @@ def default_mixed_file() -> Path:
 
 
 def load_mixed(path: Path) -> tuple[list[Need], list[OffTopic]]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScanError(f"{path}: no such query file", "run from the project folder, or pass --queries FILE") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScanError(f"{path}: not valid TOML ({exc})", "fix the line it names") from None
+    from scan.evaluate import read_query_file
+
+    data = read_query_file(path)
     try:
         needs = [
             Need(

@@ -56,13 +56,19 @@ def default_query_file() -> Path:
     return project_file("eval/search.toml")
 
 
-def load_queries(path: Path) -> list[Query]:
+def read_query_file(path: Path) -> dict:
+    """A labelled query file's TOML, or one clear error naming it."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScanError(f"{path}: no such query file", "run from the project folder, or pass --queries FILE") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScanError(f"{path}: not valid TOML ({exc})", "fix the line it names") from None
+    return data
+
+
+def load_queries(path: Path) -> list[Query]:
+    data = read_query_file(path)
     try:
         return [
             Query(**{**item, "expect": tuple([item["expect"]] if isinstance(item["expect"], str) else item["expect"])})
