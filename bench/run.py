@@ -47,6 +47,28 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2)}
 
 
+def search_latencies(index, encoder, rounds: int) -> dict[str, dict[str, float]]:
+    """p50/p95 of each search mode over QUERIES, beside the baseline: encode the query and take the
+    top five of a numpy product over all vectors (then read those passages)."""
+    from scan.search import search
+
+    ids = [r[0] for r in index.db.execute("SELECT id FROM passages ORDER BY id")]
+    matrix = np.vstack([index.vectors.reconstruct(i) for i in ids])
+    lat: dict[str, list[float]] = {m: [] for m in ("hybrid", "dense", "keyword", "numpy brute force (baseline)")}
+    for _ in range(rounds):
+        for q in QUERIES:
+            for mode in ("hybrid", "dense", "keyword"):
+                start = time.perf_counter()
+                search(index, encoder, q, k=5, mode=mode)
+                lat[mode].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            v = encoder.encode_queries([q])[0]
+            top = np.argsort(-(matrix @ v))[:5]
+            index.passages([ids[i] for i in top])
+            lat["numpy brute force (baseline)"].append(time.perf_counter() - start)
+    return {m: percentiles(s) for m, s in lat.items()}
+
+
 def peak_rss_mb(code: str, env: dict[str, str]) -> float:
     """Peak resident memory of a fresh Python process running `code`.
 
@@ -64,7 +86,6 @@ def peak_rss_mb(code: str, env: dict[str, str]) -> float:
 def main() -> None:
     from scan.embed import load_encoder
     from scan.ingest import ingest
-    from scan.search import search
     from scan.store import Index
 
     cache = Path(os.environ.get("SCAN_CACHE", Path(tempfile.gettempdir()) / "scan-bench-cache"))
@@ -108,21 +129,7 @@ def main() -> None:
 
     # ---- search latency -------------------------------------------------------------------
     index = Index.open(work / "default")
-    ids = [r[0] for r in index.db.execute("SELECT id FROM passages ORDER BY id")]
-    matrix = np.vstack([index.vectors.reconstruct(i) for i in ids])
-    lat: dict[str, list[float]] = {m: [] for m in ("hybrid", "dense", "keyword", "numpy brute force (baseline)")}
-    for _ in range(5):
-        for q in QUERIES:
-            for mode in ("hybrid", "dense", "keyword"):
-                start = time.perf_counter()
-                search(index, e5, q, k=5, mode=mode)
-                lat[mode].append(time.perf_counter() - start)
-            start = time.perf_counter()
-            v = e5.encode_queries([q])[0]
-            top = np.argsort(-(matrix @ v))[:5]
-            index.passages([ids[i] for i in top])
-            lat["numpy brute force (baseline)"].append(time.perf_counter() - start)
-    results["search_corpus"] = {m: percentiles(s) for m, s in lat.items()}
+    results["search_corpus"] = search_latencies(index, e5, rounds=5)
 
     from scan.quotes import find_quotes
 

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -30,29 +29,21 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import QUERIES as RUN_QUERIES  # noqa: E402
+from run import percentiles  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_PDFS = ROOT.parent / "shared" / "pdfs"
 CACHE = Path(os.environ.get("SCAN_SCALE_CACHE", Path(tempfile.gettempdir()) / "scan-scale"))
 PER_DOC = 100  # synthetic passages per synthetic document
-QUERIES = [
-    "Hur påverkar distansarbete kommunens rekrytering?",
-    "tillit och socialt kapital",
-    "välfärdsbrottslighet och otillåten påverkan",
-    "klimatanpassning av infrastruktur",
-    "How does digitalisation change municipal services?",
-    "statlig styrning genom riktade statsbidrag",
-    "segregation bland barn i utsatta hushåll",
-    "Kalix",
+QUERIES = [  # bench/run.py's queries, and four more on the themes of the shared PDFs
+    *RUN_QUERIES,
     "kompetensförsörjning inom äldreomsorgen",
     "utsläpp av växthusgaser från transporter",
     "energieffektivisering i kommunens fastigheter",
     "demografisk förändring och fler äldre",
 ]
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in samples)
-    return {"p50_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2)}
 
 
 def vm_hwm_mb() -> float:
