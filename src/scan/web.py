@@ -157,8 +157,8 @@ def create_app(
     from jinja2 import Environment, FunctionLoader, select_autoescape
     from markupsafe import Markup
 
-    from scan.webjobs import Gate, Jobs
     from scan.exports import citation
+    from scan.webjobs import Gate, Jobs
     from scan.webresults import add_result_routes, copy_text
     from scan.websecurity import (
         FORM_OVERHEAD,
