@@ -797,5 +797,10 @@ def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
         click.echo(f"    no right chapter in the top 5: {miss}", err=True)
 
 
+from scan.cli_show import show  # noqa: E402
+
+main.add_command(show)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
