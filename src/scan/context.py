@@ -148,6 +148,24 @@ def document_by_hash(index: Index, sha256: str) -> StoredDocument | None:
     return next((d for d in index.documents() if d.sha256 == sha256), None)
 
 
+def link_evidence(index: Index, result, sha256: str) -> None:
+    """Point a classification's evidence (scan.classify) at the indexed passages it came from, when
+    the classified file is in the index (the same bytes): then each Evidence gets doc_id and seq."""
+    from dataclasses import replace
+
+    doc = document_by_hash(index, sha256)
+    if doc is None:
+        return
+    text = index.document_text(doc.doc_id)
+    for trend, items in result.evidence.items():
+        linked = []
+        for e in items:
+            passage = passage_at_offset(index, doc.doc_id, e.start)
+            same = " ".join(text[e.start : e.end].split()) == " ".join(e.text.split())
+            linked.append(replace(e, doc_id=doc.doc_id, seq=passage.seq) if passage and same else e)
+        result.evidence[trend] = linked
+
+
 def similar(
     index: Index,
     target: Target,
@@ -210,7 +228,12 @@ _HASHES: dict[tuple[str, int, int, int], str] = {}  # (path, inode, size, mtime)
 
 
 class FileGone(ScanError):
-    """The file a document was read from is missing or no longer holds what was read."""
+    """The file a document was read from is missing (`reason` "missing"), unreadable ("unreadable")
+    or no longer holds the bytes that were read ("changed")."""
+
+    def __init__(self, message: str, hint: str, reason: str):
+        super().__init__(message, hint)
+        self.reason = reason
 
 
 def original_file(index: Index, doc: StoredDocument, base: Path | None = None) -> Path:
@@ -231,6 +254,7 @@ def original_file(index: Index, doc: StoredDocument, base: Path | None = None) -
         raise FileGone(
             f"the file of '{doc.doc_id}' is no longer at {doc.path}",
             f"move it back, or read it in again where it is now: scan ingest FOLDER --index {index.root}",
+            "missing",
         ) from None
     key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
@@ -241,7 +265,7 @@ def original_file(index: Index, doc: StoredDocument, base: Path | None = None) -
                     digest.update(block)
         except OSError as exc:
             raise FileGone(
-                f"the file of '{doc.doc_id}' cannot be read ({exc.strerror})", "check its permissions"
+                f"the file of '{doc.doc_id}' cannot be read ({exc.strerror})", "check its permissions", "unreadable"
             ) from None
         _HASHES[key] = digest.hexdigest()
     if _HASHES[key] != doc.sha256:
@@ -249,6 +273,7 @@ def original_file(index: Index, doc: StoredDocument, base: Path | None = None) -
             f"the file of '{doc.doc_id}' at {doc.path} has changed since it was read in",
             f"read it in again so that pages and passages match: scan ingest {Path(doc.path).parent or '.'} "
             f"--index {index.root}",
+            "changed",
         )
     return path
 

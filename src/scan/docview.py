@@ -32,6 +32,7 @@ class Block:
     page: int | None = None  # printed page (page markers)
     physical_page: int | None = None  # page in the file (page markers of PDFs), if known
     segments: tuple[Segment, ...] = field(default_factory=tuple)
+    anchor: str = ""  # page markers: "s-<page>" on the first marker of each page
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -53,12 +54,15 @@ def layout(
     blocks: list[Block] = []
     heading: tuple[str, ...] = ()
     page: int | None = None
+    seen_pages: set[int] = set()
     pos = 0
     for start, end, section_heading, section_page in index.sections_of(doc_id):
         if start > pos:
             blocks.extend(_paragraphs(text, pos, start, starts, offsets, mark))
         if section_page is not None and section_page != page:
-            blocks.append(Block("page", page=section_page, physical_page=physical.get(section_page)))
+            anchor = "" if section_page in seen_pages else f"s-{section_page}"
+            blocks.append(Block("page", page=section_page, physical_page=physical.get(section_page), anchor=anchor))
+            seen_pages.add(section_page)
             page = section_page
         if section_heading != heading:
             same = 0
