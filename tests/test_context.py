@@ -156,9 +156,7 @@ def test_similar_searches_the_passage_kinds_that_search_by_meaning_does(mini, tm
     (mini / "budget.md").write_text(TABLE_DOC, encoding="utf-8")
     ingest([mini], tmp_path / "idx", encoder)
     index = Index.open(tmp_path / "idx")
-    kinds_of = {
-        (d.doc_id, p.seq): p.kind for d in index.documents() for _, p in index.passages_of(d.doc_id)
-    }
+    kinds_of = {(d.doc_id, p.seq): p.kind for d in index.documents() for _, p in index.passages_of(d.doc_id)}
     assert "table" in kinds_of.values()
     target = context.resolve(index, "analys.md#1")
     default = context.similar(index, target, k=50)

@@ -176,7 +176,9 @@ def test_evidence_of_an_indexed_file_links_to_its_passages(client, served):
         r = client.get(str(r.url))
     assert r.status_code == 200 and "Belägg för" in r.text
     evidence = links(r.text, "to-document")
-    assert evidence and all(re.match(r"/dokument/analys\.md\?passage=\d+&start=\d+&end=\d+#p-\d+$", h) for h in evidence)
+    assert evidence and all(
+        re.match(r"/dokument/analys\.md\?passage=\d+&start=\d+&end=\d+#p-\d+$", h) for h in evidence
+    )
     other = client.post("/klassificera", data={"text": "Kommunen har svårt att rekrytera undersköterskor och lärare."})
     while 'id="job"' in other.text and time.monotonic() < deadline:
         time.sleep(0.1)
