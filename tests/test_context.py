@@ -11,6 +11,7 @@ from pdfgen import write_pdf
 
 from scan import context, docview
 from scan.cli import main
+from scan.embed import HashEncoder
 from scan.errors import ScanError
 from scan.ingest import ingest
 from scan.store import Index
@@ -293,3 +294,33 @@ def test_show_similar_in_text_and_json(index):
     assert result.exit_code == 1 and "is a document" in result.stderr
     scores = [h["score"] for h in hits]
     assert np.all(np.diff(scores) <= 0)
+
+
+def test_classify_evidence_of_an_indexed_file_has_passage_ids_and_the_report_links_the_file(mini, tmp_path):
+    from conftest import FIXTURES
+
+    ingest([mini], tmp_path / "idx", HashEncoder(256))
+    report = tmp_path / "rapport.html"
+    args = ["classify", mini / "analys.md", "--json", "--trends", FIXTURES / "mini-trends.toml"]
+    result = run(*args, "--report", report, "--index", tmp_path / "idx")
+    assert result.exit_code == 0, result.output
+    evidence = [e for items in json.loads(result.stdout)["evidence"].values() for e in items]
+    assert evidence and all(e["passage_id"] and e["passage_id"].startswith("analys.md#") for e in evidence)
+    for e in evidence:  # each id names the passage the evidence text came from
+        shown = json.loads(run("show", e["passage_id"], "--json", "--index", tmp_path / "idx").stdout)
+        assert " ".join(e["text"].split()) in " ".join(shown["text"].split())
+    html = report.read_text(encoding="utf-8")
+    assert f'href="{(mini / "analys.md").resolve().as_uri()}"' in html
+    other = tmp_path / "annan.txt"  # a file that is not in the index: no passage ids
+    other.write_text("Kommunen måste rekrytera undersköterskor och lärare.\n", encoding="utf-8")
+    result = run("classify", other, "--json", "--trends", FIXTURES / "mini-trends.toml", "--index", tmp_path / "idx")
+    evidence = [e for items in json.loads(result.stdout)["evidence"].values() for e in items]
+    assert evidence and all(e["passage_id"] is None for e in evidence)
+
+
+def test_report_links_a_pdf_at_its_page(tmp_path):
+    from scan.report import file_link
+
+    pdf = write_pdf(tmp_path / "plan.pdf", PDF_PAGES)
+    assert file_link(str(pdf), 2) == pdf.resolve().as_uri() + "#page=2"
+    assert file_link(str(tmp_path / "borta.pdf"), 2) == ""  # no file, no link
