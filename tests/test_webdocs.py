@@ -215,3 +215,30 @@ def test_a_long_document_renders_whole_with_every_anchor(tmp_path):
         assert " ".join(" ".join(marked).split()) == " ".join(last.text.split())
     finally:
         app.state.jobs.close()
+
+
+def test_document_ids_with_folders_spaces_and_swedish_letters(tmp_path):
+    from urllib.parse import unquote
+
+    folder = tmp_path / "bib"
+    (folder / "rapporter 2024").mkdir(parents=True)
+    (folder / "rapporter 2024" / "Klimatplan för Åre #2.md").write_text(
+        "# Klimatplan för Åre\n\nKommunen minskar utsläppen från transporter och bygger fler laddstolpar.\n",
+        encoding="utf-8",
+    )
+    ingest([folder], tmp_path / "idx", HashEncoder(64))
+    app = create_app(tmp_path / "idx", TAXONOMY)
+    try:
+        client = TestClient(app)
+        r = client.get("/sok", params={"q": "utsläpp transporter laddstolpar"})
+        doc_link = links(r.text, "to-document")[0]
+        assert doc_link.startswith("/dokument/rapporter%202024/Klimatplan%20f%C3%B6r%20%C3%85re%20%232.md?passage=0")
+        page = client.get(doc_link.split("#")[0])
+        assert page.status_code == 200 and "<h1>Klimatplan för Åre</h1>" in page.text
+        file_link = re.search(r'<a class="to-file" href="([^"#]+)"', page.text).group(1)
+        assert unquote(file_link) == "/dokument/rapporter 2024/Klimatplan för Åre #2.md/fil"
+        assert client.get(file_link).content.startswith(b"# Klimatplan")
+        similar = links(r.text, "to-similar")[0]
+        assert client.get(similar).status_code == 200
+    finally:
+        app.state.jobs.close()
