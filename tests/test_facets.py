@@ -142,3 +142,15 @@ def test_trend_filter_on_search_and_quotes(idx):
     assert lines(run("quotes", "--trend", 1, "--in-trend", 1, "--index", idx, "--json"))  # quotes FOR trend 1, in it
     result = run("search", QUERY, "--index", idx, "--trend", 42, ok=False)
     assert result.exit_code == 1 and "no trend 42" in result.stderr
+
+
+def test_without_the_analysis_the_facets_leave_the_trend_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCAN_MODEL", "hash")
+    folder = tmp_path / "bib"
+    folder.mkdir()
+    (folder / "plan.md").write_text("# Klimatplan\n\nKommunen minskar utsläppen från transporter.\n", encoding="utf-8")
+    CliRunner().invoke(main, ["ingest", str(folder), "--index", str(tmp_path / "i")], catch_exceptions=False)
+    out = lines(run("search", "utsläpp transporter", "--index", tmp_path / "i", "--json", "--facets"))
+    assert set(out[-1]["facets"]) == {"publisher", "year", "doc", "language"}
+    result = run("search", "utsläpp transporter", "--index", tmp_path / "i", "--trend", 1, ok=False)
+    assert result.exit_code == 1 and "not in the index" in result.stderr and "Fix:" in result.stderr

@@ -297,6 +297,7 @@ QUOTE_COLUMNS = (
     ("support", "Stöd"),
     ("score", "Poäng"),
     ("doc_id", "Dokument-id"),
+    ("passage_id", "Stycke-id"),
     ("title", "Titel"),
     ("publisher", "Utgivare"),
     ("year", "År"),

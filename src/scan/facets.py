@@ -9,12 +9,16 @@ holds among the best matches, not how many passages merely share a word with the
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from scan import relevance
+from scan.errors import ScanError
 from scan.types import Hit
+
+logger = logging.getLogger(__name__)
 
 POOL = 50  # passages counted for the facets
 FACETS = ("publisher", "year", "doc", "language", "trend")
@@ -136,7 +140,12 @@ def faceted_search(
 
         for t in in_trends:
             taxonomy.get(int(t))  # unknown ids: a clear error
-        trends = passagetrends.load(index, encoder, taxonomy)
+        try:
+            trends = passagetrends.load(index, encoder, taxonomy)
+        except ScanError as exc:
+            if in_trends:  # asked for: say why it cannot be done (e.g. the analysis is not in the index)
+                raise
+            logger.warning("no trend facet: %s", exc.message)
     if in_trends and trends is not None:
         filters = replace(filters or Filters(), passage_ids=trends.passages_of({int(t) for t in in_trends}))
     size = max(k, POOL) if with_facets else k

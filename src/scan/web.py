@@ -158,6 +158,7 @@ def create_app(
     from markupsafe import Markup
 
     from scan.exports import citation
+    from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.webresults import add_result_routes, copy_text
     from scan.websecurity import (
@@ -221,6 +222,7 @@ def create_app(
         return page("fel.html", status, title=heading, active="", error=message, hint=hint)
 
     install_error_pages(app, error_page, headers)
+    install_document_pages(app, scan, page, env, error_page)  # /dokument, /liknande (scan.webdocs)
 
     @app.get("/")
     def root():
