@@ -227,6 +227,11 @@ def test_pdf_passages_open_at_their_page_in_the_file(tmp_path, encoder):
     assert context.file_url_page(doc, passage) == 2
     assert context.physical_pages(index, "plan.pdf")[13] == 2
     assert context.content_type(context.original_file(index, doc)) == "application/pdf"
+    from scan.quotes import find_quotes
+
+    quotes = find_quotes(index, encoder, "kommunens planering av vatten och vägar", k=8)
+    assert {q.citation.page for q in quotes} >= {12, 13}
+    assert all(q.citation.physical_page == q.citation.page - 11 for q in quotes)  # each on its own page
     index.close()
 
 
