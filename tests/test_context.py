@@ -232,6 +232,8 @@ def test_pdf_passages_open_at_their_page_in_the_file(tmp_path, encoder):
     quotes = find_quotes(index, encoder, "kommunens planering av vatten och vägar", k=8)
     assert {q.citation.page for q in quotes} >= {12, 13}
     assert all(q.citation.physical_page == q.citation.page - 11 for q in quotes)  # each on its own page
+    shown = run("show", f"plan.pdf#{passage.seq}", "--index", tmp_path / "idx").stdout
+    assert shown.splitlines()[1].endswith("plan.pdf, page 2 in the file")
     index.close()
 
 
@@ -245,6 +247,7 @@ def test_show_a_passage_with_its_neighbours(index):
     )
     assert "   #1  s. 4 · Kompetensförsörjning" in out and ">> #2  s. 5" in out and "   #3  s. 5" in out
     assert "#0" not in out and "#4" not in out
+    assert out.splitlines()[1] == f"passage analys.md#2 of 5 · {index.document('analys.md').path}"
     assert out.index("#1") < out.index(">> #2") < out.index("#3")
     alone = run("show", "analys.md#2", "--context", "0", "--index", index.root).stdout
     assert ">> #2" in alone and "#1 " not in alone and "#3 " not in alone
@@ -262,6 +265,7 @@ def test_show_json_schema_for_a_passage_and_a_document(index):
     )
     assert [(c["passage_id"], c["target"]) for c in out["context"]] == [("analys.md#0", True), ("analys.md#1", False)]
     assert out["text"] == index.document_text("analys.md")[out["start"] : out["end"]]
+    assert out["path"] == index.document("analys.md").path
     doc = json.loads(run("show", "analys.md", "--json", "--index", index.root).stdout)
     assert doc["type"] == "document" and doc["passages"] == 5 and "text" not in doc
     assert doc["sections"][1] == {"heading": "Kompetensförsörjning", "page": 4, "passage_id": "analys.md#1"}

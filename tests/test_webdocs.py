@@ -78,6 +78,9 @@ def test_unknown_documents_and_passages_get_swedish_404s(client):
     assert r.status_code == 200 and "Markerat stycke" not in r.text  # a stale link still shows the document
     r = client.get("/liknande", params={"doc": "analys.md", "passage": "99"})
     assert r.status_code == 404 and "har inget stycke 99" in r.text
+    for address in ("/dokument", "/dokument/"):  # no id: the list of documents
+        r = client.get(address, follow_redirects=False)
+        assert r.status_code == 307 and r.headers["location"] == "/kallor"
 
 
 def test_original_files_with_their_content_type(client, served):

@@ -65,8 +65,14 @@ def install(app: FastAPI, scan, page, env, error_page, base: Path | None = None)
             "se listan över dokumenten under Källor",
         )
 
+    @app.get("/dokument", response_class=HTMLResponse)
+    def dokument_list():
+        return RedirectResponse("/kallor", status_code=307)  # the list of documents
+
     @app.get("/dokument/{rest:path}", response_class=HTMLResponse)
     def dokument(rest: str, passage: str = "", start: str = "", end: str = ""):
+        if not rest:
+            return RedirectResponse("/kallor", status_code=307)
         index = scan.index  # one generation for the whole request
         doc = index.document(rest)
         if doc is None:
