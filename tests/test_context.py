@@ -333,3 +333,37 @@ def test_report_links_a_pdf_at_its_page(tmp_path):
     pdf = write_pdf(tmp_path / "plan.pdf", PDF_PAGES)
     assert file_link(str(pdf), 2) == pdf.resolve().as_uri() + "#page=2"
     assert file_link(str(tmp_path / "borta.pdf"), 2) == ""  # no file, no link
+
+
+def test_similar_on_an_approximate_vector_index(tmp_path, encoder, monkeypatch):
+    from scan import ann
+
+    monkeypatch.setattr(ann, "APPROX_FROM", 50)
+    monkeypatch.setattr(ann, "EXACT_AGAIN_BELOW", 20)
+    monkeypatch.setattr(ann, "NPROBE_SHARE", 1.0)  # every group probed: the approximate index answers exactly
+    folder = tmp_path / "bib"
+    folder.mkdir()
+    topics = ["vatten", "skola", "vård", "trafik", "bostäder", "klimat", "kultur", "idrott"]
+    for d in range(8):
+        body = "\n\n".join(
+            f"## Del {i}\n\nKommunen utvecklar {topics[(d + i) % 8]} i stadsdel {i} under år {2020 + d}."
+            for i in range(8)
+        )
+        (folder / f"dok{d}.md").write_text(f"# Dokument {d}\n\n{body}\n", encoding="utf-8")
+    ingest([folder], tmp_path / "idx", encoder)
+    index = Index.open(tmp_path / "idx")
+    assert index.manifest["vector_index"]["type"] == "IVFFlat" and len(index) >= 50
+    target = context.resolve(index, "dok3.md#4")
+    hits = context.similar(index, target, k=5)
+    ids = {(p.doc_id, p.seq): pid for d in index.documents() for pid, p in index.passages_of(d.doc_id)}
+    source = index.vector(ids[("dok3.md", 4)])
+    kinds_of = {(p.doc_id, p.seq): p.kind for d in index.documents() for _, p in index.passages_of(d.doc_id)}
+    others = [
+        key for key in ids if not (key[0] == "dok3.md" and abs(key[1] - 4) <= 1) and kinds_of[key] in ("prose", "list")
+    ]
+    exact = {key: float(index.vector(ids[key]) @ source) for key in others}
+    got = [(h.doc_id, h.passage.seq) for h in hits]
+    assert len(got) == 5 and set(got) <= set(others)  # (the hash encoder ties: compare scores, not order)
+    assert np.allclose([h.score for h in hits], sorted(exact.values(), reverse=True)[:5], atol=1e-5)
+    assert np.allclose([h.score for h in hits], [exact[key] for key in got], atol=1e-5)
+    index.close()
