@@ -78,18 +78,18 @@ class Bf16Forward:
         self._lock = threading.Lock()
         self._layers: list[tuple] = []
 
+    def _tensor(self, name: str, bf16: bool = False):
+        x = self._torch.from_numpy(np.array(self.w[name]))  # a copy: the memory map is read-only
+        return x.to(self._torch.bfloat16) if bf16 else x
+
     def _layer(self, i: int) -> tuple:
         """Layer i's matrices in bfloat16 (query, key and value fused into one) and its float32 vectors,
         converted once and kept."""
         with self._lock:
             while len(self._layers) <= i:
-                torch, w = self._torch, self.w
+                torch, w, t = self._torch, self.w, self._tensor
                 p = f"encoder.layer.{len(self._layers)}."
                 a = p + "attention.self."
-
-                def t(name: str, bf16: bool = False):
-                    x = torch.from_numpy(np.array(w[name]))  # a copy: the memory map is read-only
-                    return x.to(torch.bfloat16) if bf16 else x
 
                 qkv_w = torch.from_numpy(np.concatenate([w[a + n + ".weight"] for n in ("query", "key", "value")]))
                 qkv_b = torch.from_numpy(np.concatenate([w[a + n + ".bias"] for n in ("query", "key", "value")]))
