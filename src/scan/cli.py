@@ -190,6 +190,8 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         f"{len(report.skipped)} skipped",
     ]
     click.echo(f"Ingested into {index_dir}: {', '.join(parts)}; {report.passages} passages embedded.", err=True)
+    for doc_id, fields in report.metadata_updated:
+        click.echo(f"Metadata updated, not embedded again: {doc_id} ({', '.join(fields)})", err=True)
 
 
 # ---- search ---------------------------------------------------------------------------------
@@ -554,6 +556,8 @@ def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
     if check:
         return _check_index(index_dir, as_json)
+    from scan.metadata import origins_of
+
     index = _open_index(index_dir)
     if doc_id:
         report = index.extraction_report(doc_id)
@@ -566,6 +570,7 @@ def info(doc_id, check, index_dir, as_json):
             "sha256": doc.sha256,
             "passages": doc.passages,
             "metadata": doc.metadata,
+            "origins": origins_of(index.metadata_origin(doc_id), doc.title, doc.metadata),
             "extraction": report,
         }
         if as_json:
@@ -574,8 +579,8 @@ def info(doc_id, check, index_dir, as_json):
         from scan.ingest import extraction_problems
 
         click.echo(f"{doc.title}  ({doc.doc_id}, {doc.kind}, {doc.passages} passages)")
-        for key, value in doc.metadata.items():
-            click.echo(f"  {key}: {value}")
+        for key, value in {"title": doc.title, **doc.metadata}.items():
+            click.echo(f"  {key}: {value}  (from {data['origins'].get(key, 'sources.toml')})")
         if not report:
             click.echo("  extraction: nothing to report for this kind of file")
             return
@@ -604,6 +609,7 @@ def info(doc_id, check, index_dir, as_json):
                 "path": d.path,
                 "sha256": d.sha256,
                 "metadata": d.metadata,
+                "origins": origins_of(index.metadata_origin(d.doc_id), d.title, d.metadata),
             }
             for d in docs
         ],
