@@ -556,23 +556,13 @@ def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
     if check:
         return _check_index(index_dir, as_json)
-    from scan.metadata import origins_of
+    from scan.docinfo import document_detail, document_summary
 
     index = _open_index(index_dir)
     if doc_id:
-        report = index.extraction_report(doc_id)
+        data = document_detail(index, doc_id)
+        report = data["extraction"]
         doc = next(d for d in index.documents() if d.doc_id == doc_id)
-        data = {
-            "doc_id": doc.doc_id,
-            "title": doc.title,
-            "kind": doc.kind,
-            "path": doc.path,
-            "sha256": doc.sha256,
-            "passages": doc.passages,
-            "metadata": doc.metadata,
-            "origins": origins_of(index.metadata_origin(doc_id), doc.title, doc.metadata),
-            "extraction": report,
-        }
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False))
             return
@@ -600,19 +590,7 @@ def info(doc_id, check, index_dir, as_json):
         "settings": m["settings"],
         "versions": m["versions"],
         "vector_index": m.get("vector_index"),
-        "documents": [
-            {
-                "doc_id": d.doc_id,
-                "title": d.title,
-                "kind": d.kind,
-                "passages": d.passages,
-                "path": d.path,
-                "sha256": d.sha256,
-                "metadata": d.metadata,
-                "origins": origins_of(index.metadata_origin(d.doc_id), d.title, d.metadata),
-            }
-            for d in docs
-        ],
+        "documents": [document_summary(index, d) for d in docs],
         "passages": len(index),
         "size_bytes": index.size_on_disk(),
     }

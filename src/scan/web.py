@@ -172,6 +172,7 @@ def create_app(
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.webapi import install_api
     from scan.webjobs import Gate, Jobs
     from scan.websecurity import (
         FORM_OVERHEAD,
@@ -421,4 +422,5 @@ def create_app(
             sources=index.reference_list(),
         )
 
+    install_api(app, scan, jobs, quote_gate, max_upload_mb)  # /api/… and /openapi.json (scan.webapi)
     return app
