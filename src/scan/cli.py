@@ -431,7 +431,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
         click.echo(f"    {'no trend':55s} {result.none:5.2f}")
         for t in result.labels:
             for e in result.evidence[t][:2]:
-                where = f"p. {e.page}" if e.page else ""
+                where = f"s. {e.page}" if e.page else ""
                 click.echo(
                     click.style(f"  evidence for {t} ({e.score:.2f}{', ' + where if where else ''}): ", dim=True)
                     + _wrap(e.text, 96, 200).strip()
@@ -440,7 +440,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
             for p in result.passages:
                 label = p.label if p.label else "-"
                 click.echo(
-                    f"    passage {p.passage.seq:3d} p.{p.passage.page or '?'}: {label}  "
+                    f"    passage {p.passage.seq:3d} s. {p.passage.page or '?'}: {label}  "
                     + " ".join(p.passage.text.split())[:80]
                 )
         click.echo()

@@ -169,6 +169,7 @@ def create_app(
 
     from scan.export import to_markdown
     from scan.keywords import analyze
+    from scan.numbers import FILTERS as NUMBER_FILTERS
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
@@ -200,6 +201,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["highlight"] = _highlight
+    env.filters.update(NUMBER_FILTERS)  # Swedish numbers: |decimal(3), |integer, |percent (scan.numbers)
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
     env.filters["swedish_report"] = lambda text: (
         text.replace("no text (scanned?)", "ingen text (inskannad?)")
