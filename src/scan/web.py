@@ -174,6 +174,7 @@ def create_app(
     from scan.search import search
     from scan.types import Filters
     from scan.webapi import install_api
+    from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.websecurity import (
         FORM_OVERHEAD,
@@ -236,6 +237,7 @@ def create_app(
         return page("fel.html", status, title=heading, active="", error=message, hint=hint)
 
     install_error_pages(app, error_page, headers)
+    install_document_pages(app, scan, page, env, error_page)  # /dokument, /liknande (scan.webdocs)
 
     def _facets():
         return scan.index.facets()
