@@ -123,3 +123,14 @@ def test_sources_rows_open_their_documents(page):
     assert page.locator("h1").inner_text() == "Omvärldsanalys för Testby"
     assert page.locator(".page-marker").count() == 4
     assert page.locator("mark.current").count() == 0
+
+
+def test_the_document_page_fits_a_phone(browser, server):
+    context = browser.new_context(base_url=server, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto("/dokument/lang.md?passage=3#p-3")
+        assert page.locator("mark.current").count() >= 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    finally:
+        context.close()

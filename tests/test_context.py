@@ -227,6 +227,13 @@ def test_pdf_passages_open_at_their_page_in_the_file(tmp_path, encoder):
     assert context.file_url_page(doc, passage) == 2
     assert context.physical_pages(index, "plan.pdf")[13] == 2
     assert context.content_type(context.original_file(index, doc)) == "application/pdf"
+    from scan.quotes import find_quotes
+
+    quotes = find_quotes(index, encoder, "kommunens planering av vatten och vägar", k=8)
+    assert {q.citation.page for q in quotes} >= {12, 13}
+    assert all(q.citation.physical_page == q.citation.page - 11 for q in quotes)  # each on its own page
+    shown = run("show", f"plan.pdf#{passage.seq}", "--index", tmp_path / "idx").stdout
+    assert shown.splitlines()[1].endswith("plan.pdf, page 2 in the file")
     index.close()
 
 
@@ -240,6 +247,7 @@ def test_show_a_passage_with_its_neighbours(index):
     )
     assert "   #1  s. 4 · Kompetensförsörjning" in out and ">> #2  s. 5" in out and "   #3  s. 5" in out
     assert "#0" not in out and "#4" not in out
+    assert out.splitlines()[1] == f"passage analys.md#2 of 5 · {index.document('analys.md').path}"
     assert out.index("#1") < out.index(">> #2") < out.index("#3")
     alone = run("show", "analys.md#2", "--context", "0", "--index", index.root).stdout
     assert ">> #2" in alone and "#1 " not in alone and "#3 " not in alone
@@ -257,6 +265,7 @@ def test_show_json_schema_for_a_passage_and_a_document(index):
     )
     assert [(c["passage_id"], c["target"]) for c in out["context"]] == [("analys.md#0", True), ("analys.md#1", False)]
     assert out["text"] == index.document_text("analys.md")[out["start"] : out["end"]]
+    assert out["path"] == index.document("analys.md").path
     doc = json.loads(run("show", "analys.md", "--json", "--index", index.root).stdout)
     assert doc["type"] == "document" and doc["passages"] == 5 and "text" not in doc
     assert doc["sections"][1] == {"heading": "Kompetensförsörjning", "page": 4, "passage_id": "analys.md#1"}
@@ -324,3 +333,37 @@ def test_report_links_a_pdf_at_its_page(tmp_path):
     pdf = write_pdf(tmp_path / "plan.pdf", PDF_PAGES)
     assert file_link(str(pdf), 2) == pdf.resolve().as_uri() + "#page=2"
     assert file_link(str(tmp_path / "borta.pdf"), 2) == ""  # no file, no link
+
+
+def test_similar_on_an_approximate_vector_index(tmp_path, encoder, monkeypatch):
+    from scan import ann
+
+    monkeypatch.setattr(ann, "APPROX_FROM", 50)
+    monkeypatch.setattr(ann, "EXACT_AGAIN_BELOW", 20)
+    monkeypatch.setattr(ann, "NPROBE_SHARE", 1.0)  # every group probed: the approximate index answers exactly
+    folder = tmp_path / "bib"
+    folder.mkdir()
+    topics = ["vatten", "skola", "vård", "trafik", "bostäder", "klimat", "kultur", "idrott"]
+    for d in range(8):
+        body = "\n\n".join(
+            f"## Del {i}\n\nKommunen utvecklar {topics[(d + i) % 8]} i stadsdel {i} under år {2020 + d}."
+            for i in range(8)
+        )
+        (folder / f"dok{d}.md").write_text(f"# Dokument {d}\n\n{body}\n", encoding="utf-8")
+    ingest([folder], tmp_path / "idx", encoder)
+    index = Index.open(tmp_path / "idx")
+    assert index.manifest["vector_index"]["type"] == "IVFFlat" and len(index) >= 50
+    target = context.resolve(index, "dok3.md#4")
+    hits = context.similar(index, target, k=5)
+    ids = {(p.doc_id, p.seq): pid for d in index.documents() for pid, p in index.passages_of(d.doc_id)}
+    source = index.vector(ids[("dok3.md", 4)])
+    kinds_of = {(p.doc_id, p.seq): p.kind for d in index.documents() for _, p in index.passages_of(d.doc_id)}
+    others = [
+        key for key in ids if not (key[0] == "dok3.md" and abs(key[1] - 4) <= 1) and kinds_of[key] in ("prose", "list")
+    ]
+    exact = {key: float(index.vector(ids[key]) @ source) for key in others}
+    got = [(h.doc_id, h.passage.seq) for h in hits]
+    assert len(got) == 5 and set(got) <= set(others)  # (the hash encoder ties: compare scores, not order)
+    assert np.allclose([h.score for h in hits], sorted(exact.values(), reverse=True)[:5], atol=1e-5)
+    assert np.allclose([h.score for h in hits], [exact[key] for key in got], atol=1e-5)
+    index.close()

@@ -78,6 +78,9 @@ def test_unknown_documents_and_passages_get_swedish_404s(client):
     assert r.status_code == 200 and "Markerat stycke" not in r.text  # a stale link still shows the document
     r = client.get("/liknande", params={"doc": "analys.md", "passage": "99"})
     assert r.status_code == 404 and "har inget stycke 99" in r.text
+    for address in ("/dokument", "/dokument/"):  # no id: the list of documents
+        r = client.get(address, follow_redirects=False)
+        assert r.status_code == 307 and r.headers["location"] == "/kallor"
 
 
 def test_original_files_with_their_content_type(client, served):
@@ -242,3 +245,22 @@ def test_document_ids_with_folders_spaces_and_swedish_letters(tmp_path):
         assert client.get(similar).status_code == 200
     finally:
         app.state.jobs.close()
+
+
+def test_a_quote_on_a_later_page_than_its_passage_opens_the_pdf_at_its_own_page(client):
+    from scan.store import Index
+
+    index = Index.open(client.app.state.jobs.index_dir)
+    try:
+        passage = next(p for _, p in index.passages_of("plan.pdf") if p.page_end and p.page_end > p.page)
+        start = next(s for s, _, _, page in index.sections_of("plan.pdf") if page == passage.page_end)
+    finally:
+        index.close()
+    assert passage.start < start < passage.end  # a stretch of the passage on its next page
+    r = client.get("/dokument/plan.pdf", params={"passage": passage.seq, "start": start, "end": start + 6})
+    assert "Markerat citat:" in r.text
+    physical = passage.physical_page + passage.page_end - passage.page
+    assert f'<a class="to-file" href="/dokument/plan.pdf/fil#page={physical}">Öppna PDF:en på sidan</a>' in r.text
+    r = client.get("/dokument/plan.pdf", params={"passage": passage.seq})
+    assert "Markerat stycke:" in r.text
+    assert f'href="/dokument/plan.pdf/fil#page={passage.physical_page}">Öppna PDF:en på sidan' in r.text

@@ -75,6 +75,7 @@ def _show_passage(index, target, n: int, as_json: bool) -> None:
             "type": "passage",
             "passage_id": target.passage_id,
             **cite,
+            "path": target.doc.path,
             "text": here.text,
             "start": here.start,
             "end": here.end,
@@ -95,7 +96,10 @@ def _show_passage(index, target, n: int, as_json: bool) -> None:
         return
     width = _width()
     click.echo(click.style(context.cite_line(cite), bold=True))
-    click.echo(click.style(f"passage {target.passage_id} of {target.doc.passages}", dim=True))
+    where = f"{target.doc.path}" + (
+        f", page {page} in the file" if (page := context.file_url_page(target.doc, here)) else ""
+    )
+    click.echo(click.style(f"passage {target.passage_id} of {target.doc.passages} · {where}", dim=True))
     click.echo()
     for p in around:
         where = " · ".join(x for x in (f"s. {p.page}" if p.page is not None else "", p.heading_path) if x)

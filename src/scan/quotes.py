@@ -181,10 +181,14 @@ def find_quotes(
             logger.warning("quote at %s:%d-%d does not match the stored text; not shown", hit.doc_id, start, end)
             continue
         m = meta.get(hit.doc_id, {})
+        page = index.page_at(hit.doc_id, start)
+        physical = hit.passage.physical_page  # the quote's page in the file: its passage's, moved on by pages
+        if physical is not None and page is not None and hit.passage.page is not None:
+            physical = max(1, physical + page - hit.passage.page)
         citation = Citation(
             hit.doc_id,
             hit.title,
-            index.page_at(hit.doc_id, start),
+            page,
             hit.passage.heading_path,
             start,
             end,
@@ -193,7 +197,7 @@ def find_quotes(
             str(m.get("url", "")),
             index.sources_for(hit.doc_id, index.footnotes_in_paragraph(hit.doc_id, start, end)),
             hit.passage.seq,
-            hit.passage.physical_page,
+            physical,
         )
         duplicate = next((q for q in kept if _same_point(q, _fold(text), vectors[i])), None)
         if duplicate is not None:

@@ -65,8 +65,14 @@ def install(app: FastAPI, scan, page, env, error_page, base: Path | None = None)
             "se listan över dokumenten under Källor",
         )
 
+    @app.get("/dokument", response_class=HTMLResponse)
+    def dokument_list():
+        return RedirectResponse("/kallor", status_code=307)  # the list of documents
+
     @app.get("/dokument/{rest:path}", response_class=HTMLResponse)
     def dokument(rest: str, passage: str = "", start: str = "", end: str = ""):
+        if not rest:
+            return RedirectResponse("/kallor", status_code=307)
         index = scan.index  # one generation for the whole request
         doc = index.document(rest)
         if doc is None:
@@ -81,20 +87,25 @@ def install(app: FastAPI, scan, page, env, error_page, base: Path | None = None)
             current = index.passages_of(doc.doc_id, seq, seq)[0][1]
         mark = None
         a, b = _int(start), _int(end)
-        if a is not None and b is not None and a < b:
+        quoted = a is not None and b is not None and a < b
+        if quoted:
             mark = (a, b)
         elif current is not None:
             mark = (current.start, current.end)
         physical = context.physical_pages(index, doc.doc_id)
+        file_page = context.file_url_page(doc, current)
+        if quoted and file_page is not None:  # a quote: the page it is on, which may follow its passage's first
+            file_page = physical.get(index.page_at(doc.doc_id, a) or -1, file_page)
         return page(
             "dokument.html",
             title=doc.title,
             active="",
             doc=doc,
             current=current,
+            quoted=quoted and current is not None,
             cite=context.cite_line(context.citation(doc, current)) if current else "",
             pdf=doc.path.lower().endswith(".pdf"),
-            file_page=context.file_url_page(doc, current),
+            file_page=file_page,
             outline=context.outline(index, doc.doc_id),
             blocks=docview.layout(index, doc.doc_id, mark, physical),
             suffix=Path(doc.path).suffix.lstrip(".").upper() or "fil",
