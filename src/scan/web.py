@@ -158,6 +158,8 @@ def create_app(
     from markupsafe import Markup
 
     from scan.exports import citation
+    from scan.numbers import FILTERS as NUMBER_FILTERS
+    from scan.webapi import install_api
     from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.webresults import add_result_routes, copy_text
@@ -187,6 +189,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["highlight"] = _highlight
+    env.filters.update(NUMBER_FILTERS)  # Swedish numbers: |decimal(3), |integer, |percent (scan.numbers)
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
     env.globals.update(citation=citation, copy_text=copy_text)  # what the Kopiera buttons copy
     env.filters["swedish_report"] = lambda text: (
@@ -354,4 +357,5 @@ def create_app(
             sources=index.reference_list(),
         )
 
+    install_api(app, scan, jobs, quote_gate, max_upload_mb)  # /api/… and /openapi.json (scan.webapi)
     return app
