@@ -61,3 +61,18 @@ def test_the_excel_download_opens(page, tmp_path):  # noqa: F811
     assert path.name.startswith("scan-citat-") and path.suffix == ".xlsx"
     sheet = openpyxl.load_workbook(path)["Citat"]
     assert sheet.max_row - 1 == quotes > 0
+
+
+def test_the_word_download_of_a_grouped_search_opens(page, tmp_path):  # noqa: F811
+    import docx
+
+    page.goto(f"/sok?q={QUERY}&group=dokument")
+    with page.expect_download() as info:
+        page.click("text=Word")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    word = docx.Document(path)
+    assert word.paragraphs[0].text == f"Sökträffar: ”{QUERY}”"
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
+    assert headings == [h.inner_text().split(" (")[0] for h in page.locator("section.doc-group h3").all()]
+    assert sum(p.style.name == "Quote" for p in word.paragraphs) == page.locator(".hit").count() == 6

@@ -138,3 +138,19 @@ def test_xlsx_never_holds_a_formula_and_docx_says_when_empty():
     assert [p.text for p in word.paragraphs][-1] == "Inga träffar."
     word = docx.Document(io.BytesIO(docx_bytes("Citat", [Entry("a  b", "T.", "stöder", "Grupp")])))
     assert [p.text for p in word.paragraphs][2:] == ["Grupp", "”a b”", "T. (stöder)"]
+
+
+def test_a_grouped_search_exports_word_with_a_heading_per_document(idx, tmp_path):
+    query = "rekrytera undersköterskor och parkering"
+    groups = [json.loads(g) for g in run("search", query, "--index", idx, "--json", "-k", 6, "--group-by", "document").stdout.splitlines()]
+    run("search", query, "--index", idx, "-k", 6, "--group-by", "document", "-o", tmp_path / "g.docx")
+    word = docx.Document(tmp_path / "g.docx")
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
+    assert headings == [g["title"] for g in groups] and len(headings) == 2
+    texts = [p.text for p in word.paragraphs]
+    for g in groups:  # each document's hits stand under its heading, best first
+        start = texts.index(g["title"])
+        end = len(texts) if g is groups[-1] else texts.index(groups[groups.index(g) + 1]["title"])
+        quoted = [t for t in texts[start:end] if t.startswith("”")]
+        assert quoted == [f"”{flat(h['text'])}”" for h in g["hits"]]
+    assert openpyxl.load_workbook(io.BytesIO(xlsx_bytes([]))).sheetnames == ["Tomt"]

@@ -288,7 +288,7 @@ def search(
     answers = [h for h in hits if relevance.above_floor(h.relevance)]
     near = [h for h in hits if not relevance.above_floor(h.relevance)]
     if output:
-        cli_export.write_hits(output, found, query)
+        cli_export.write_hits(output, found, query, by_document=group_by == "document")
     if group_by:
         cli_export.echo_groups(found, answers, near, as_json, _echo_hit, _width())
         if show_facets:

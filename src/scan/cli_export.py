@@ -53,10 +53,11 @@ def trend_filters(index, encoder, taxonomy, in_trends, filters):
     return replace(filters, passage_ids=trend_filter(index, encoder, taxonomy, in_trends))
 
 
-def write_hits(path: Path, found, query: str) -> None:
+def write_hits(path: Path, found, query: str, by_document: bool = False) -> None:
     from scan.exports import hits_report
 
-    _write(path, hits_report(found.hits, found.metadata, query, found.trend_names), f"{len(found.hits)} hits")
+    report = hits_report(found.hits, found.metadata, query, found.trend_names, by_document)
+    _write(path, report, f"{len(found.hits)} hits")
 
 
 def write_quotes(path: Path, quotes, heading: str) -> None:

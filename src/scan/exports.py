@@ -272,12 +272,26 @@ def hit_row(hit: Hit, meta: dict[str, Any], trend: str = "") -> dict[str, Any]:
 
 
 def hits_report(
-    hits: list[Hit], metadata: dict[str, dict[str, Any]], query: str, trends: dict[str, str] | None = None
+    hits: list[Hit],
+    metadata: dict[str, dict[str, Any]],
+    query: str,
+    trends: dict[str, str] | None = None,
+    by_document: bool = False,
 ) -> Report:
-    """Search hits as an export; `metadata` maps doc_id to its metadata, `trends` passage_id to a trend name."""
+    """Search hits as an export; `metadata` maps doc_id to its metadata, `trends` passage_id to a trend name.
+    `by_document`: in Word and Markdown the hits stand under their document, the best document first."""
     trends = trends or {}
     rows = [hit_row(h, metadata.get(h.doc_id, {}), trends.get(f"{h.doc_id}#{h.passage.seq}", "")) for h in hits]
-    entries = [Entry(h.passage.text, row["citation"], _relevance_note(h.relevance)) for h, row in zip(hits, rows)]
+    entries = [
+        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance), h.title if by_document else "")
+        for h, row in zip(hits, rows)
+    ]
+    if by_document:  # a stable sort keeps the ranks within a document; documents by their best hit
+        first = {}
+        for i, h in enumerate(hits):
+            first.setdefault(h.doc_id, i)
+        order = sorted(range(len(hits)), key=lambda i: first[hits[i].doc_id])
+        entries = [entries[i] for i in order]
     return Report(f"Sökträffar: ”{query}”", [Table("Träffar", HIT_COLUMNS, rows)], entries, [h.to_json() for h in hits])
 
 

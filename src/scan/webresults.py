@@ -146,6 +146,7 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         doc: list[str] = Query([]),
         language: list[str] = Query([]),
         trend: list[str] = Query([]),
+        group: str = "",
         k: int = 10,
     ):
         if fmt not in dict(DOWNLOADS):
@@ -155,7 +156,8 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         except ScanError as exc:
             message, hint = swedish(exc)
             return page("fel.html", 400, title="Exporten gick inte", active="/sok", error=message, hint=hint)
-        report = exports.hits_report(found.hits, found.metadata, " ".join(q.split()), found.trend_names)
+        query = " ".join(q.split())
+        report = exports.hits_report(found.hits, found.metadata, query, found.trend_names, by_document=bool(group))
         return attachment(report.render(fmt), fmt, "sok")
 
     # ---- Citat -------------------------------------------------------------------------------
