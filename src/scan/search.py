@@ -79,9 +79,7 @@ def search(
         query_vector = encoder.encode_queries([query])[0]
         chosen = method or crosslingual.DEFAULT_METHOD
         pool = None if allowed is None else set(allowed)
-        dense, score_of, _ = crosslingual.dense_candidates(
-            index, query_vector, query, max(k, POOL), pool, chosen
-        )
+        dense, score_of, _ = crosslingual.dense_candidates(index, query_vector, query, max(k, POOL), pool, chosen)
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
     cosine: dict[int, float] = {}

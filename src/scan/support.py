@@ -57,17 +57,7 @@ LIMITING = frozenset("vissa många delvis somliga någon några även också bå
 _NOT_TOPIC = frozenset(
     "kommer kunna kan ska skulle blir bli har hade vara var allt flesta många will would can".split()
 )
-CONTRAST = frozenset("men dock däremot samtidigt trots medan however but although yet whereas while".split())
-# harm and risk cues (word prefixes): a sentence about a risk or a harm of the claim's topic rarely
-# states a claim that names none (the digital-exclusion sentence against "Digitalisering kan frigöra
-# resurser i välfärden", issue 9)
-HARM = (
-    "risk", "utanförskap", "isoler", "sårbar", "hot", "problem", "svårighet", "brist", "hinder", "utmaning",
-    "försvår", "kris", "fara", "skad", "exclu", "isolat", "threat", "vulnerab", "barrier", "lack", "challeng",
-    "harm", "danger", "damag",
-)  # fmt: skip
-PREFIX = 7  # letters two stems must share to count as the same topic word
-NEAR = 3  # words between a negation and a shared topic word for the negation to be about the topic
+CONTRAST = frozenset("men dock däremot samtidigt trots however but although yet whereas".split())
 
 FEATURES = (
     "cosine",
@@ -78,8 +68,6 @@ FEATURES = (
     "direction_same",
     "general_vs_limit",
     "contrast",
-    "negation_near_topic",
-    "harm_only_in_sentence",
 )
 
 # Fitted on the dev half of eval/quote_support.toml with the default encoder (python -m scan.support_eval --fit).
@@ -111,14 +99,6 @@ def _direction(word: str) -> int:
     return 0
 
 
-def _shares(stem: str, claim_stems: set[str]) -> bool:
-    """A sentence stem that is one of the claim's topic stems, or shares its first PREFIX letters
-    ("digitaliseras" and "digitalisering")."""
-    if stem in claim_stems:
-        return True
-    return len(stem) >= PREFIX and any(len(c) >= PREFIX and c[:PREFIX] == stem[:PREFIX] for c in claim_stems)
-
-
 def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
@@ -133,8 +113,8 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
         if s not in stop and len(s) > 2 and not _direction(w) and w not in _NOT_TOPIC and w not in NEGATIONS
     }  # the claim's topic words
     sentence_stems = stems(sentence_words)
-    shared = [i for i, s in enumerate(sentence_stems) if _shares(s, claim_stems)]
-    overlap = sum(any(_shares(s, {c}) for s in sentence_stems) for c in claim_stems) / (len(claim_stems) or 1)
+    shared = [i for i, s in enumerate(sentence_stems) if s in claim_stems]
+    overlap = len(claim_stems & set(sentence_stems)) / (len(claim_stems) or 1)
 
     claim_direction = _sign(sum(_direction(w) for w in claim_words))
     moves = [(j, d) for j, w in enumerate(sentence_words) if (d := _direction(w))]
@@ -145,10 +125,6 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
         sentence_direction = _sign(sum(d for _, d in moves))
     claim_negated = any(w in NEGATIONS for w in claim_words)
     sentence_negated = any(w in NEGATIONS for w in sentence_words)
-    negation_near = not claim_negated and any(
-        w in NEGATIONS and any(abs(j - i) <= NEAR for i in shared) for j, w in enumerate(sentence_words)
-    )
-    harm = any(w.startswith(HARM) for w in sentence_words) and not any(w.startswith(HARM) for w in claim_words)
     general = any(w in GENERAL for w in claim_words)
     limiting = any(w in LIMITING for w in sentence_words) or ("inte" in sentence_words and "alla" in sentence_words)
     return np.array(
@@ -161,8 +137,6 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
             float(claim_direction * sentence_direction > 0),
             float(general and (limiting or sentence_negated)),
             float(any(w in CONTRAST for w in sentence_words)),
-            float(negation_near),
-            float(harm),
         ]
     )
 
