@@ -191,6 +191,19 @@ def language(text: str) -> str:
     return "sv" if sv >= en else "en"
 
 
+def decide(scores: dict[int, float], none: float) -> tuple[int | None, list[int]]:
+    """(label, labels) from a text's trend scores and its no-trend score: the label is the best
+    trend unless "no trend" scores higher or the best is under LABEL_MIN; the labels are every
+    trend reaching LABELS_MIN, best first, the label always among them."""
+    ranked = sorted(scores, key=lambda t: -scores[t])
+    top = ranked[0]
+    label = top if scores[top] >= LABEL_MIN and scores[top] > none else None
+    labels = [t for t in ranked if scores[t] >= LABELS_MIN]
+    if label is not None and label not in labels:
+        labels.insert(0, label)
+    return label, labels
+
+
 def classify_document(
     doc: Document,
     model: TrendModel,
@@ -253,12 +266,7 @@ def classify_document(
     shares = totals / weight_sum
     scores = {classes[c]: float(shares[c]) for c in trend_cols}
     none = float(shares[none_col])
-    ranked = sorted(scores, key=lambda t: -scores[t])
-    top = ranked[0]
-    label = top if scores[top] >= LABEL_MIN and scores[top] > none else None
-    labels = [t for t in ranked if scores[t] >= LABELS_MIN]
-    if label is not None and label not in labels:
-        labels.insert(0, label)
+    label, labels = decide(scores, none)
     evidence = {}
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))

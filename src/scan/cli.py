@@ -694,19 +694,11 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
 
     index, encoder = _open(index_dir, None)
     if task == "classify":
-        from scan.config import project_file
+        from scan.classify_eval import run_cli
         from scan.taxonomy import load_taxonomy
 
-        labelled = ev.load_labelled_texts(data_file or project_file("eval/classify.toml"))
-        for result in ev.evaluate_classification(index, encoder, load_taxonomy(), labelled):
-            if as_json:
-                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-            else:
-                none = "n/a" if result.none_f1 is None else f"{result.none_f1:.3f}"
-                click.echo(
-                    f"{result.name:42s} n={result.n:3d}  accuracy={result.accuracy:.3f}  "
-                    f"macro-F1={result.macro_f1:.3f}  none-F1={none}  ECE={result.ece:.3f}"
-                )
+
+        run_cli(index, encoder, load_taxonomy(), data_file, as_json)
         return
     if task == "support":
         from scan.support_eval import default_pairs_file, evaluate_support, load_pairs
