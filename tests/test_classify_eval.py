@@ -8,7 +8,7 @@ import pytest
 from scan.classify_eval import (
     LabelledText,
     calibration,
-    decide_shares,
+    decide_document,
     decide_text,
     document_metrics,
     load_set,
@@ -53,7 +53,7 @@ def test_calibration_error_is_the_gap_between_confidence_and_outcome():
 def test_document_shares_follow_text_lengths():
     items = [_text(1, 1, text="a" * 300), _text(2, 2, text="b" * 100)]
     probs_of = {"t1": _row(1, 1.0), "t2": _row(2, 1.0)}
-    m = document_metrics([items], probs_of, CLASSES, decide_shares(CLASSES))
+    m = document_metrics([items], probs_of, CLASSES, decide_document(CLASSES))
     assert m["share_error"] == pytest.approx(0.0) and m["main_accuracy"] == 1.0
 
 

@@ -23,8 +23,8 @@ calibration):
   length-weighted mean of the texts' probabilities, as scan classify computes them) and the true
   shares (each text's length split equally over its labels);
 - share calibration: ECE over (document, class) pairs, predicted share against true share;
-- main trend: scan's label is a trend with the largest true share (or no trend where the
-  document has no trend text); main-trend ECE: `confidence` against being right.
+- main trend: scan's label is a trend with the largest true share (or no trend where no trend has
+  MIN_SHARE of the text); main-trend ECE: scan's `confidence` against being right.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from scan.errors import ScanError
+from scan.trendprofile import MIN_SHARE
 
 SAMPLED_DOCUMENTS = 200
+FOLDS = 5
 BINS = 10
 
 
@@ -220,6 +222,7 @@ def document_metrics(
 ) -> dict:
     """decide_document(passage probabilities, passage weights) -> (label, labels, confidence)."""
     errors, pred_shares, true_shares, conf, correct = [], [], [], [], []
+    tp = fp = fn = 0
     for doc in docs:
         rows = np.vstack([probs_of[t.id] for t in doc])
         weights = np.array([len(t.text) for t in doc], dtype=float)
@@ -232,9 +235,11 @@ def document_metrics(
         errors.append(0.5 * np.abs(shares - truth).sum())
         pred_shares.extend(shares.tolist())
         true_shares.extend(truth.tolist())
-        label, _, confidence = decide_document(rows, weights)
+        label, labels, confidence = decide_document(rows, weights)
+        gold = {c for c, share in zip(classes, truth) if c != 0 and share >= MIN_SHARE - 1e-9}
+        tp, fp, fn = tp + len(gold & set(labels)), fp + len(set(labels) - gold), fn + len(gold - set(labels))
         trend_truth = truth[1:]
-        if trend_truth.max() > 0:
+        if trend_truth.max() >= MIN_SHARE:
             right = label is not None and truth[classes.index(label)] >= trend_truth.max() - 1e-9
         else:
             right = label is None
@@ -249,6 +254,7 @@ def document_metrics(
         "main_accuracy": _round(np.mean(correct)) if docs else None,
         "main_ece": _round(main_ece),
         "main_reliability": bins,
+        "labels_f1": _round(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None,
     }
 
 
@@ -299,60 +305,84 @@ def summary_line(r: dict) -> str:
         if d and d["n"]:
             line += (
                 f"\n{'':44s}{title} n={d['n']}: share error {f(d['share_error'])}, share ECE {f(d['share_ece'])}, "
-                f"main trend right {f(d['main_accuracy'])}, main-trend ECE {f(d['main_ece'])}"
+                f"main trend right {f(d['main_accuracy'])}, main-trend ECE {f(d['main_ece'])}, "
+                f"labels-F1 {f(d['labels_f1'])}"
             )
     return line
 
 
 # ---- running it ----------------------------------------------------------------------------
 def decide_text(classes: tuple[int, ...]) -> Decide:
-    from scan.classify import decide
+    """scan classify's verdict on a one-passage text."""
+    document = decide_document(classes)
 
     def run(row: np.ndarray) -> tuple[int | None, list[int], float]:
-        scores = {c: float(row[i]) for i, c in enumerate(classes) if c != 0}
-        none = float(row[classes.index(0)])
-        label, labels = decide(scores, none)
-        return label, labels, (scores[label] if label is not None else none)
+        return document(row[None, :], np.ones(1))
 
     return run
 
 
-def decide_shares(classes: tuple[int, ...]):
-    """The document decision of scan classify: on the length-weighted shares."""
-    text = decide_text(classes)
+def decide_document(classes: tuple[int, ...]):
+    """scan classify's verdict on a document: (passage probabilities, lengths) -> (label, labels, confidence)."""
+    from scan.classify import decide
 
     def run(rows: np.ndarray, weights: np.ndarray):
-        return text((rows * weights[:, None]).sum(axis=0) / weights.sum())
+        label, confidence, labels, _ = decide(rows, weights, classes)
+        return label, labels, confidence
 
     return run
 
 
-def evaluate_external(index, encoder, taxonomy, eset: LabelledSet) -> list[dict]:
-    """Every half of `eset`: the trend model trained as scan classify trains it, scored on the half."""
+def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple[tuple[int, ...], dict]:
+    """(classes, split -> probabilities of the half's texts) from the trend model trained as scan
+    classify trains it.
+
+    Texts of the set that the model trains on (the external set's dev half) are scored by
+    cross-validation over publishers: each by a model trained without its publisher's texts."""
+    from sklearn.model_selection import GroupKFold
+
     from scan import trends
 
     data = trends.training_set(index, encoder, taxonomy, trends.load_background())
     model = trends.fit(data, taxonomy)
-    classes = model.classes
-    by_id = {t.id: t for t in eset.texts}
-    results = []
+    trained = {text for text, group in zip(data.texts, data.groups) if group >= 4}
+    out = {}
     for split in eset.splits:
         items = eset.half(split)
-        probs = model.proba(encoder.encode_passages([t.text for t in items]))
-        documents = [d for d in eset.documents if d.split == split]
-        results.append(
-            evaluate_half(
-                f"{Path(eset.path).stem}, {split}",
-                items,
-                probs,
-                documents,
-                by_id,
-                classes,
-                decide_text(classes),
-                decide_shares(classes),
-            )
-        )
-    return results
+        vectors = encoder.encode_passages([t.text for t in items])
+        probs = model.proba(vectors)
+        inside = np.array([i for i, t in enumerate(items) if t.text in trained], dtype=int)
+        publishers = [items[i].publisher for i in inside]
+        if len(set(publishers)) >= 2:
+            for _, held in GroupKFold(min(FOLDS, len(set(publishers)))).split(inside, groups=publishers):
+                held_texts = {items[i].text for i in inside[held]}
+                keep = np.array([not (g >= 4 and t in held_texts) for t, g in zip(data.texts, data.groups)])
+                subset = trends.TrainingSet(
+                    data.vectors[keep], data.labels[keep], (), data.groups[keep], data.parents[keep]
+                )
+                probs[inside[held]] = trends.fit(subset, taxonomy).proba(vectors[inside[held]])
+        out[split] = (probs, len(inside) > 0)
+    return model.classes, out
+
+
+def evaluate_external(index, encoder, taxonomy, eset: LabelledSet) -> list[dict]:
+    """Every half of `eset`, scored as scan classify scores it (see set_probabilities)."""
+    classes, halves = set_probabilities(index, encoder, taxonomy, eset)
+    return [score_half(eset, split, probs, classes, crossed) for split, (probs, crossed) in halves.items()]
+
+
+def score_half(eset: LabelledSet, split: str, probs: np.ndarray, classes: tuple[int, ...], crossed: bool) -> dict:
+    how = " (cross-validated by publisher)" if crossed else ""
+    return evaluate_half(
+        f"{Path(eset.path).stem}, {split}{how}",
+        eset.half(split),
+        probs,
+        [d for d in eset.documents if d.split == split],
+        {t.id: t for t in eset.texts},
+        classes,
+        decide_text(classes),
+        decide_document(classes),
+    )
 
 
 DEFAULT_SETS = ("eval/classify.toml", "eval/classify_external.toml")

@@ -420,7 +420,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
             continue
         verdict = f"{result.label}. {names[result.label]}" if result.label else "no trend"
         click.echo(click.style(f"{result.title}", bold=True) + f"  ({result.path}, {result.n_passages} passages)")
-        click.echo(f"  label: {verdict}")
+        click.echo(f"  label: {verdict} (confidence {result.confidence:.2f})")
         for t in sorted(result.scores, key=lambda t: -result.scores[t]):
             mark = "*" if t in result.labels else " "
             click.echo(
@@ -428,6 +428,8 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
             )
         click.echo(f"    {'no trend':55s} {result.none:5.2f}")
         for t in result.labels:
+            if not result.evidence[t]:
+                click.echo(click.style(f"  evidence for {t}: no single passage shows it clearly", dim=True))
             for e in result.evidence[t][:2]:
                 where = f"p. {e.page}" if e.page else ""
                 click.echo(
