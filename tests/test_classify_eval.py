@@ -75,3 +75,18 @@ def test_the_older_set_without_ids_or_languages_reads():
     s = load_set(Path(__file__).resolve().parents[1] / "eval" / "classify.toml")
     assert len(s.texts) == 56 and {t.language for t in s.texts} <= {"sv", "en", "other"}
     assert {t.split for t in s.texts} == {"dev", "test"}
+
+
+def test_training_texts_train_only_the_taxonomy_they_are_labelled_with(tmp_path):
+    from scan.taxonomy import Taxonomy, Trend
+    from scan.trainingdata import load_written
+
+    path = tmp_path / "training.toml"
+    path.write_text('taxonomy = "Mine"\n[[text]]\nlabel = 1\ntext = "a"\n[[text]]\nlabel = 7\ntext = "b"\n')
+    mine = Taxonomy("Mine", (Trend(1, "One", "One", "d"),))
+    other = Taxonomy("Other", (Trend(1, "One", "One", "d"),))
+    assert [(e.text, e.label) for e in load_written(mine, path)] == [("a", 1)]  # 7 is no trend of Mine
+    assert load_written(other, path) == []
+    path.write_text('taxonomy = "Mine"\n[[text]]\ntext = "no label"\n')
+    with pytest.raises(ScanError, match="training.toml"):
+        load_written(mine, path)

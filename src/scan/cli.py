@@ -699,7 +699,6 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
         from scan.classify_eval import run_cli
         from scan.taxonomy import load_taxonomy
 
-
         run_cli(index, encoder, load_taxonomy(), data_file, as_json)
         return
     if task == "support":
