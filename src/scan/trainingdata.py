@@ -72,6 +72,19 @@ def load_external_dev(taxonomy: Taxonomy, path: Path | None = None) -> list[Extr
     ]
 
 
+def fingerprint(taxonomy: Taxonomy) -> str:
+    """A hash of the files load_extra reads for this taxonomy (cheap: no parsing), for the model key."""
+    import hashlib
+
+    from scan.config import project_file
+
+    h = hashlib.sha256(taxonomy.name.encode())
+    for name in (DEFAULT_TRAINING, EXTERNAL):
+        path = project_file(name)
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()
+
+
 def load_extra(taxonomy: Taxonomy) -> list[ExtraText]:
     """Every further training text for this taxonomy (none for a taxonomy they are not labelled with)."""
     return load_written(taxonomy) + load_external_dev(taxonomy)

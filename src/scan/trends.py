@@ -239,7 +239,7 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
 
 
 def model_key(index: Index, taxonomy: Taxonomy, background: list[str]) -> str:
-    from scan.trainingdata import load_extra
+    from scan.trainingdata import fingerprint
 
     h = hashlib.sha256()
     docs = index.manifest.get("documents", {})
@@ -253,7 +253,7 @@ def model_key(index: Index, taxonomy: Taxonomy, background: list[str]) -> str:
         json.dumps([[t.id, t.name, t.description, list(t.headings)] for t in taxonomy.trends], ensure_ascii=False),
         taxonomy.analysis,
         json.dumps(background, ensure_ascii=False),
-        json.dumps([[e.text, e.label, e.fold] for e in load_extra(taxonomy)], ensure_ascii=False),
+        fingerprint(taxonomy),
         json.dumps(index.manifest.get("settings", {}), sort_keys=True),
     ]
     for part in parts:
