@@ -24,7 +24,8 @@ calibration):
   shares (each text's length split equally over its labels);
 - share calibration: ECE over (document, class) pairs, predicted share against true share;
 - main trend: scan's label is a trend with the largest true share (or no trend where no trend has
-  MIN_SHARE of the text); main-trend ECE: scan's `confidence` against being right.
+  MIN_SHARE of the text, or more than NONE_MAJORITY is no trend); main-trend ECE: scan's
+  `confidence` against being right.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from scan.errors import ScanError
-from scan.trendprofile import MIN_SHARE
+from scan.trendprofile import MIN_SHARE, NONE_MAJORITY
 
 SAMPLED_DOCUMENTS = 200
 FOLDS = 5
@@ -239,7 +240,7 @@ def document_metrics(
         gold = {c for c, share in zip(classes, truth) if c != 0 and share >= MIN_SHARE - 1e-9}
         tp, fp, fn = tp + len(gold & set(labels)), fp + len(set(labels) - gold), fn + len(gold - set(labels))
         trend_truth = truth[1:]
-        if trend_truth.max() >= MIN_SHARE:
+        if trend_truth.max() >= MIN_SHARE and truth[classes.index(0)] <= NONE_MAJORITY:
             right = label is not None and truth[classes.index(label)] >= trend_truth.max() - 1e-9
         else:
             right = label is None

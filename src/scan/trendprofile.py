@@ -8,7 +8,8 @@ probabilities; a fixed seed, so results repeat) and counts, per reading, the sha
 (by length) that each trend gets:
 
 - the document's main trend in a reading is the trend with the largest share, provided that share
-  is at least MIN_SHARE; otherwise the reading is "no trend". `main[c]` is the share of readings
+  is at least MIN_SHARE and that no more than NONE_MAJORITY of the text speaks to no trend;
+  otherwise the reading is "no trend" (a statistics table with one remark on trust is no trend). `main[c]` is the share of readings
   whose main trend is c: the label is the most frequent main trend, and its frequency is the
   label's confidence (calibrated on the documents of eval/classify_external.toml, see README);
 - `presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_SHARE = 0.1  # a trend must speak in at least a tenth of the text to count for the document
+NONE_MAJORITY = 0.5  # a reading in which more of the text than this speaks to no trend is "no trend"
 LABELS_MIN = 0.5  # presence that lists a trend (more likely than not): best labels-F1 on the dev half of eval/classify_external.toml (0.15–0.5 tried)
 SAMPLES = 1000
 CHUNK = 256  # passages sampled at a time (bounds memory on a long document)
@@ -50,7 +52,8 @@ def main_and_presence(probs: np.ndarray, weights: np.ndarray, none_col: int) -> 
     trend_shares[:, none_col] = -1.0
     best = trend_shares.argmax(axis=1)
     best_share = trend_shares[np.arange(SAMPLES), best]
-    main_class = np.where(best_share >= MIN_SHARE - 1e-12, best, none_col)
+    trend_led = (best_share >= MIN_SHARE - 1e-12) & (shares[:, none_col] <= NONE_MAJORITY + 1e-12)
+    main_class = np.where(trend_led, best, none_col)
     main = np.bincount(main_class, minlength=k) / SAMPLES
     presence = (shares >= MIN_SHARE - 1e-12).mean(axis=0)
     return main, presence
