@@ -395,6 +395,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
     from tqdm import tqdm
 
     from scan.classify import classify_document
+    from scan.context import link_evidence
     from scan.parse import read_document
     from scan.taxonomy import load_taxonomy
     from scan.trends import load_or_train
@@ -412,6 +413,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
     for doc in docs:
         with tqdm(desc=printable(Path(doc.path).name)[:30], unit="passage", disable=not show, leave=False) as bar:
             result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
+        link_evidence(index, result, doc.sha256)  # a file that is in the index: its evidence gets passage ids
         results.append(result)
         for warning in result.warnings:
             click.secho(f"Warning: {warning}", fg="yellow", err=True)
@@ -788,6 +790,11 @@ def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
         click.echo(line)
     for miss in result["misses"]:
         click.echo(f"    no right chapter in the top 5: {miss}", err=True)
+
+
+from scan.cli_show import show  # noqa: E402
+
+main.add_command(show)
 
 
 if __name__ == "__main__":  # pragma: no cover
