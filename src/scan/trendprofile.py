@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_SHARE = 0.1  # a trend must speak in at least a tenth of the text to count for the document
-NONE_MAJORITY = 0.5  # a reading in which more of the text than this speaks to no trend is "no trend"
+NONE_MAJORITY = 0.8  # a reading in which more of the text than this speaks to no trend is "no trend" (see README)
 LABELS_MIN = 0.5  # presence that lists a trend (more likely than not): best labels-F1 on the dev half of eval/classify_external.toml (0.15–0.5 tried)
 SAMPLES = 1000
 CHUNK = 256  # passages sampled at a time (bounds memory on a long document)
