@@ -169,9 +169,11 @@ def create_app(
 
     from scan.export import to_markdown
     from scan.keywords import analyze
+    from scan.numbers import FILTERS as NUMBER_FILTERS
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.webapi import install_api
     from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.websecurity import (
@@ -200,6 +202,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["highlight"] = _highlight
+    env.filters.update(NUMBER_FILTERS)  # Swedish numbers: |decimal(3), |integer, |percent (scan.numbers)
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
     env.filters["swedish_report"] = lambda text: (
         text.replace("no text (scanned?)", "ingen text (inskannad?)")
@@ -408,12 +411,15 @@ def create_app(
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
         from scan.ingest import extraction_problems
+        from scan.metadata import title_origin_sv
 
         index = scan.index  # one generation for the whole page
         docs = index.documents()
         problems = {d.doc_id: extraction_problems(index.extraction_report(d.doc_id)) for d in docs}
+        origins = {d.doc_id: title_origin_sv(index.metadata_origin(d.doc_id)) for d in docs}  # scan.metadata
         return page(
             "kallor.html",
+            origins=origins,
             title="Källor",
             active="/kallor",
             docs=docs,
@@ -423,4 +429,5 @@ def create_app(
             sources=index.reference_list(),
         )
 
+    install_api(app, scan, jobs, quote_gate, max_upload_mb)  # /api/… and /openapi.json (scan.webapi)
     return app
