@@ -64,9 +64,13 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         )  # fmt: skip
         trends = _ints(trend, "trenden")
         with scan.lock:
+            index = scan.index
+            # the trend facet only once the trend model exists (a search never waits for its training);
+            # a trend filter asks for it
+            ready = bool(trends) or any(index.root.glob("trends-*.npz"))
             return facets.faceted_search(
-                scan.index, scan.encoder, q, max(1, min(k, 50)), "hybrid", filters, None, scan.taxonomy, trends,
-                with_facets,
+                index, scan.encoder, q, max(1, min(k, 50)), "hybrid", filters, None,
+                scan.taxonomy if ready else None, trends, with_facets,
             )  # fmt: skip
 
     def options(index, counts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
