@@ -93,9 +93,7 @@ def render_comparison(results: Sequence[Classification], taxonomy: Taxonomy) -> 
     for t in taxonomy.trends:
         name = f"{t.id:2d} {t.name}"
         name = name if len(name) <= width else name[: width - 1] + "…"
-        cells = " ".join(
-            f"{round(100 * r.scores.get(t.id, 0.0)):4d}{'*' if t.id == r.label else ' '}" for r in results
-        )
+        cells = " ".join(f"{round(100 * r.scores.get(t.id, 0.0)):4d}{'*' if t.id == r.label else ' '}" for r in results)
         lines.append(f"{name:{width}s} {cells}")
     lines.append(f"{'   ingen trend':{width}s} " + " ".join(f"{round(100 * r.none):4d} " for r in results))
     lines.append("")

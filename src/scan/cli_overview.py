@@ -70,7 +70,9 @@ def render_table(overview: Overview, view: str) -> str:
         second = row[3] if view == "document" else row[1]
         shares = " ".join(f"{round(100 * v):3d}" for v in row[first : first + len(ids)])
         main = row[-1].split(".")[0] if row[-1] != "ingen trend" else "–"
-        lines.append(f"{name:{width}s} {'' if second is None else second!s:>4s} {shares}  {round(100 * row[-2]):5d}  {main}")
+        lines.append(
+            f"{name:{width}s} {'' if second is None else second!s:>4s} {shares}  {round(100 * row[-2]):5d}  {main}"
+        )
     lines.append("")
     lines.append("Andel av texten (textavsnitten) som talar om varje trend, i procent.")
     if view != "document":
@@ -103,7 +105,10 @@ def compute(index_dir: Path, trends_file: Path | None, progress: bool | None) ->
 )
 @click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the table as CSV.")
 @click.option(
-    "--xlsx", "xlsx_file", type=click.Path(path_type=Path, dir_okay=False), help="Write all three views as an Excel file."
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write all three views as an Excel file.",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @trends_option
