@@ -421,4 +421,7 @@ def create_app(
             sources=index.reference_list(),
         )
 
+    from scan.weboverview import add_overview
+
+    add_overview(app, scan, page)
     return app
