@@ -119,7 +119,6 @@ def add_overview(app: FastAPI, scan, page) -> None:
             doc=d,
             trend=chosen,
             found=found,
-            document_links=_document_links(app),
         )
 
     @app.get("/api/overview")
@@ -130,7 +129,3 @@ def add_overview(app: FastAPI, scan, page) -> None:
             return JSONResponse({"error": exc.message, "fix": exc.hint or ""}, 400)
         return JSONResponse(overview.to_json())
 
-
-def _document_links(app: FastAPI) -> bool:
-    """Whether the app has the document page (/dokument/<id>), to link each passage to its context."""
-    return any(getattr(r, "path", "").startswith("/dokument/") for r in app.routes)
