@@ -26,19 +26,26 @@ def read_inputs(paths: Sequence[Path], max_bytes: int | None = None) -> tuple[li
     from scan.parse import read_document, supported
     from scan.sources import load_sources
 
-    found, skipped = collect_files(paths, supported)
-    named = {p for p in paths if not p.is_dir()}
-    folders = {root for file, _, root in found if file not in named}
-    metadata = {root: load_sources(root) for root in folders}  # a malformed sources.toml stops here, named
-    docs = []
-    for file, doc_id, root in found:
-        if file in named:
-            docs.append(read_document(file, max_bytes=max_bytes))  # named: an unreadable file is an error
-            continue
+    docs: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    for path in paths:
         try:
-            docs.append(read_document(file, doc_id, metadata[root].document_metadata(doc_id), max_bytes))
-        except ScanError as exc:
-            skipped.append((printable(file), _reason(file, exc)))
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:  # named: read whatever its name, and an unreadable file is an error
+            docs.append(read_document(path, max_bytes=max_bytes))
+            continue
+        found, left_out = collect_files([path], supported)
+        skipped.extend(left_out)
+        if not found:
+            continue
+        metadata = load_sources(path)  # a malformed sources.toml stops here, named
+        for file, doc_id, _ in found:
+            try:
+                docs.append(read_document(file, doc_id, metadata.document_metadata(doc_id), max_bytes))
+            except ScanError as exc:
+                skipped.append((printable(file), _reason(file, exc)))
     if not docs:
         where = ", ".join(printable(p) for p in paths)
         raise ScanError(
