@@ -306,3 +306,20 @@ def test_web_overview_evidence_and_api(setup, monkeypatch):
     assert client.get("/oversikt/belagg?doc=finns-inte.md&trend=1").status_code == 404
     bad = client.get("/oversikt/belagg?doc=analys.md&trend=9")
     assert bad.status_code == 400 and "trend 9 finns inte" in bad.text
+
+
+def test_web_overview_without_the_analysis_says_so_in_swedish(tmp_path, encoder, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from scan.web import Scanner, create_app
+    from scan.webjobs import Jobs
+
+    (tmp_path / "annan.txt").write_text("Annan text om bussar och tåg.", encoding="utf-8")
+    ingest([tmp_path / "annan.txt"], tmp_path / "idx", encoder)
+    monkeypatch.setenv("SCAN_MODEL", "hash")
+    root = tmp_path / "idx"
+    client = TestClient(create_app(root, TAXONOMY, scanner=Scanner(root, TAXONOMY), jobs=Jobs(root, TAXONOMY)))
+    page = client.get("/oversikt")
+    assert page.status_code == 400 and "som inte finns i indexet" in page.text and "scan ingest" in page.text
+    api = client.get("/api/overview")
+    assert api.status_code == 400 and "analys.md" in api.json()["error"] and api.json()["fix"]

@@ -61,6 +61,9 @@ def add_overview(app: FastAPI, scan, page) -> None:
         from scan.web import swedish
 
         message, hint = swedish(exc)
+        if "the trend model learns from" in exc.message:
+            message = f"trendmodellen lär sig av analysen ”{scan.taxonomy.analysis}”, som inte finns i indexet"
+            hint = "lägg in den först med scan ingest, t.ex. scan ingest corpus/"
         return page("fel.html", 400, title=title, active="/oversikt", error=message, hint=hint)
 
     @app.get("/oversikt", response_class=HTMLResponse)
