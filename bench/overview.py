@@ -73,7 +73,9 @@ def main() -> None:
             classify_document(read_document(path), model, encoder, taxonomy)
         from_files_s = time.perf_counter() - start
         index.close()
-        (library / "ny-rapport.md").write_text("# Ny rapport\n\nKommunen måste rekrytera fler lärare.\n", encoding="utf-8")
+        (library / "ny-rapport.md").write_text(
+            "# Ny rapport\n\nKommunen måste rekrytera fler lärare.\n", encoding="utf-8"
+        )
         ingest([ROOT / "corpus", library], work / "idx", encoder)
         index = Index.open(work / "idx")
         start = time.perf_counter()

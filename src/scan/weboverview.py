@@ -131,4 +131,3 @@ def add_overview(app: FastAPI, scan, page) -> None:
         except ScanError as exc:
             return JSONResponse({"error": exc.message, "fix": exc.hint or ""}, 400)
         return JSONResponse(overview.to_json())
-
