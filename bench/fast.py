@@ -34,6 +34,7 @@ SHARED_PDFS = next(
 )  # ../shared/pdfs beside the checkout (or beside its worktree folder)
 BASELINE_REF = os.environ.get("BASELINE_REF", "861935a")  # main before the numpy runtime
 RUNS = int(os.environ.get("RUNS", "5"))
+INGEST_ROUNDS = int(os.environ.get("INGEST_ROUNDS", "2"))
 ANALYSIS = ROOT / "corpus" / "omvarldsanalys-alingsas-2023-2026.md"
 
 
@@ -44,7 +45,7 @@ def run(cmd: list[str], env: dict[str, str], **kw) -> float:
 
 
 def env_with(src: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SCAN_THREADS", "SCAN_RUNTIME")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SCAN_THREADS", "SCAN_RUNTIME", "SCAN_PRECISION")}
     return env | {"PYTHONPATH": str(src)} | extra
 
 
@@ -186,17 +187,33 @@ def ingest(work: Path) -> dict:
             ["git", "-C", str(ROOT), "archive", BASELINE_REF, "src"], capture_output=True, check=True
         )
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
-    out = {}
-    for name, src in ((f"baseline ({BASELINE_REF}, sentence-transformers)", old / "src"), ("scan", ROOT / "src")):
-        target = work / f"ingest-{'old' if src != ROOT / 'src' else 'new'}"
-        cmd = [sys.executable, "-m", "scan", "ingest", str(corpus), "--index", str(target), "--rebuild"]
-        begin = time.perf_counter()
-        proc = subprocess.run(cmd, env=env_with(src), capture_output=True, text=True, check=True)
-        seconds = time.perf_counter() - begin
-        passages = int(re.search(r"(\d+) passages embedded", proc.stderr).group(1))
-        out[name] = {"seconds": round(seconds, 1), "passages": passages, "passages_per_s": round(passages / seconds, 2)}
+    variants = (
+        (f"baseline ({BASELINE_REF}, sentence-transformers)", old / "src", {}),
+        ("scan", ROOT / "src", {}),
+        ("scan, float32 (SCAN_PRECISION=fp32)", ROOT / "src", {"SCAN_PRECISION": "fp32"}),
+    )
+    times: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    counts: dict[str, int] = {}
+    for _ in range(INGEST_ROUNDS):  # interleaved rounds: a burst of load hits every variant alike
+        for i, (name, src, extra) in enumerate(variants):
+            target = work / f"ingest-{i}"
+            cmd = [sys.executable, "-m", "scan", "ingest", str(corpus), "--index", str(target), "--rebuild"]
+            begin = time.perf_counter()
+            proc = subprocess.run(cmd, env=env_with(src, **extra), capture_output=True, text=True, check=True)
+            times[name].append(time.perf_counter() - begin)
+            counts[name] = int(re.search(r"(\d+) passages embedded", proc.stderr).group(1))
+    out: dict = {}
+    for name, _, _ in variants:
+        seconds = statistics.median(times[name])
+        out[name] = {
+            "seconds": round(seconds, 1),
+            "passages": counts[name],
+            "passages_per_s": round(counts[name] / seconds, 2),
+        }
     names = list(out)
     out["speed-up"] = round(out[names[1]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
+    out["speed-up, float32"] = round(out[names[2]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
+    out["rounds"] = INGEST_ROUNDS
     return out
 
 
@@ -225,10 +242,15 @@ def classify(work: Path) -> dict:
     ten.write_text(ANALYSIS.read_text(encoding="utf-8")[:30_000], encoding="utf-8")
     # a fresh process that never trains: the model file exists after the first call above
     out = {}
-    for name, runtime in (("scan (numpy runtime)", "numpy"), ("baseline (sentence-transformers)", "torch")):
+    runs = (
+        ("scan (batches in bfloat16 where the CPU has it)", {"SCAN_RUNTIME": "numpy", "SCAN_PRECISION": "auto"}),
+        ("scan, float32 numpy (SCAN_PRECISION=fp32)", {"SCAN_RUNTIME": "numpy", "SCAN_PRECISION": "fp32"}),
+        ("baseline (sentence-transformers)", {"SCAN_RUNTIME": "torch"}),
+    )
+    for name, settings in runs:
         res = subprocess.run(
             [sys.executable, "-c", code, str(index), str(ROOT / "corpus" / "trends" / "vff4.toml"), str(ten)],
-            env=env_with(ROOT / "src", SCAN_RUNTIME=runtime),
+            env=env_with(ROOT / "src", **settings),
             capture_output=True,
             text=True,
             check=True,

@@ -46,10 +46,19 @@ class Evidence:
     heading: str
     start: int
     end: int
+    physical_page: int | None = None  # the page in the file (PDF)
+    doc_id: str | None = None  # where the classified file is in the index: the passage there (scan.context)
+    seq: int | None = None
+
+    @property
+    def passage_id(self) -> str | None:
+        return None if self.doc_id is None or self.seq is None else f"{self.doc_id}#{self.seq}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "trend": self.trend,
+            "passage_id": self.passage_id,
+            "physical_page": self.physical_page,
             "score": round(self.score, 4),
             "text": self.text,
             "page": self.page,
@@ -269,7 +278,7 @@ def classify_document(
     evidence = {}
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
-        evidence[t] = [Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end) for s, _, p in items if s >= 0.2]
+        evidence[t] = [Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end, p.physical_page) for s, _, p in items if s >= 0.2]
     return Classification(
         doc.path, doc.title, label, labels, scores, none, evidence, len(passages), lang, warnings, kept
     )

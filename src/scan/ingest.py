@@ -71,6 +71,8 @@ def ingest(
     files = _collect(paths, report.skipped)
     source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
     settings = {"split": asdict(split), "batch_size": batch_size}
+    if hasattr(encoder, "batch_precision"):  # the default model: bfloat16 batches where the CPU has them
+        settings["precision"] = encoder.batch_precision()
     with IndexWriter(index_dir, encoder.name, encoder.dimension, settings, rebuild=rebuild) as writer:
         stored = writer.stored_hashes()
         todo = []

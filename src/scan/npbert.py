@@ -210,9 +210,10 @@ class NumpyBert:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], workers: int | None = None, progress=None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], workers: int | None = None, progress=None, forward=None) -> np.ndarray:
         """Vectors of `texts` in their order. Texts are sorted by length and packed into batches of
-        about TOKENS_PER_BATCH tokens, which `workers` threads (default: scan.threads) encode in parallel."""
+        about TOKENS_PER_BATCH tokens, which `workers` threads (default: scan.threads) encode in parallel
+        with `forward` (default: this module's float32 `embed_ids`)."""
         from scan.threads import threads
 
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
@@ -232,8 +233,10 @@ class NumpyBert:
             batches[-1].append(j)
             size += len(seqs[j])
 
+        embed = forward or self.embed_ids
+
         def run(batch: list[int]) -> int:
-            out[batch] = self.embed_ids([seqs[b] for b in batch])
+            out[batch] = embed([seqs[b] for b in batch])
             return len(batch)
 
         if workers == 1 or len(batches) == 1:

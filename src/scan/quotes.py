@@ -50,10 +50,17 @@ class Citation:
     year: int | None = None
     url: str = ""
     cites: tuple[SourceRef, ...] = ()
+    seq: int | None = None  # the passage the quote is in (its passage_id: doc_id#seq)
+    physical_page: int | None = None  # the page in the file (PDF), if known
+
+    @property
+    def passage_id(self) -> str | None:
+        return None if self.seq is None else f"{self.doc_id}#{self.seq}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,
+            "passage_id": self.passage_id,
             "title": self.title,
             "page": self.page,
             "heading": self.heading,
@@ -85,6 +92,7 @@ class Quote:
             "score": round(self.score, 6),
             "support": self.support,
             "doc_id": c.doc_id,
+            "passage_id": c.passage_id,
             "title": c.title,
             "page": c.page,
             "heading": c.heading,
@@ -173,10 +181,14 @@ def find_quotes(
             logger.warning("quote at %s:%d-%d does not match the stored text; not shown", hit.doc_id, start, end)
             continue
         m = meta.get(hit.doc_id, {})
+        page = index.page_at(hit.doc_id, start)
+        physical = hit.passage.physical_page  # the quote's page in the file: its passage's, moved on by pages
+        if physical is not None and page is not None and hit.passage.page is not None:
+            physical = max(1, physical + page - hit.passage.page)
         citation = Citation(
             hit.doc_id,
             hit.title,
-            index.page_at(hit.doc_id, start),
+            page,
             hit.passage.heading_path,
             start,
             end,
@@ -184,6 +196,8 @@ def find_quotes(
             m.get("year"),
             str(m.get("url", "")),
             index.sources_for(hit.doc_id, index.footnotes_in_paragraph(hit.doc_id, start, end)),
+            hit.passage.seq,
+            physical,
         )
         duplicate = next((q for q in kept if _same_point(q, _fold(text), vectors[i])), None)
         if duplicate is not None:

@@ -10,6 +10,20 @@ from scan.classify import Classification
 from scan.taxonomy import Taxonomy
 
 
+def file_link(path: str, page: int | None = None) -> str:
+    """A file:// link to a classified file (a PDF at `page`, its page in the file); '' if the path is no file.
+
+    The report is a standalone file: it links to the files it classified where they lie on this
+    machine (the links break when the report is sent elsewhere), never to a server."""
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        return ""
+    uri = p.resolve().as_uri()
+    return f"{uri}#page={page}" if page and p.suffix.lower() == ".pdf" else uri
+
+
 def render_report(results: list[Classification], taxonomy: Taxonomy) -> str:
     from jinja2 import Environment, FunctionLoader, select_autoescape
 
@@ -20,6 +34,7 @@ def render_report(results: list[Classification], taxonomy: Taxonomy) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["file_link"] = file_link
     template = env.get_template("report.html")
     return template.render(
         results=results,

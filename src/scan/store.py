@@ -449,6 +449,37 @@ class Index:
     def size_on_disk(self) -> int:
         return sum(f.stat().st_size for f in self.generation.iterdir() if f.is_file())
 
+    # ---- one document and its passages (scan.context) -------------------------------------
+    def document(self, doc_id: str) -> StoredDocument | None:
+        """One document's listing (not its text), or None."""
+        r = self.db.execute(
+            "SELECT d.doc_id, d.path, d.title, d.kind, d.sha256, d.metadata, "
+            "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n FROM documents d WHERE d.doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        return StoredDocument(
+            r["doc_id"], r["path"], r["title"], r["kind"], r["sha256"], json.loads(r["metadata"]), r["n"]
+        )
+
+    def sections_of(self, doc_id: str) -> list[tuple[int, int, tuple[str, ...], int | None]]:
+        """(start, end, heading path, printed page) of each stored section of the document, in order."""
+        row = self.db.execute("SELECT sections FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return [(s[0], s[1], tuple(s[2]), s[3]) for s in json.loads(row["sections"])] if row else []
+
+    def passages_of(self, doc_id: str, first: int = 0, last: int | None = None) -> list[tuple[int, Passage]]:
+        """(passage id, passage) of the document's passages with seq in [first, last], in order."""
+        rows = self.db.execute(
+            "SELECT * FROM passages WHERE doc_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+            (doc_id, first, 2**62 if last is None else last),
+        ).fetchall()
+        return [(r["id"], _row_to_passage(r)) for r in rows]
+
+    def vector(self, passage_id: int) -> np.ndarray:
+        """The stored vector of a passage (as embedded at ingest)."""
+        return np.asarray(self.vectors.reconstruct(int(passage_id)), dtype=np.float32)
+
 
 class IndexWriter:
     """Changes an index by writing a new generation; `commit()` makes it live atomically.

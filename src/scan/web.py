@@ -172,6 +172,7 @@ def create_app(
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.websecurity import (
         FORM_OVERHEAD,
@@ -233,6 +234,7 @@ def create_app(
         return page("fel.html", status, title=heading, active="", error=message, hint=hint)
 
     install_error_pages(app, error_page, headers)
+    install_document_pages(app, scan, page, env, error_page)  # /dokument, /liknande (scan.webdocs)
 
     def _facets():
         return scan.index.facets()

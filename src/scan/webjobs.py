@@ -355,6 +355,7 @@ class _Worker:
 def classify_upload(worker: _Worker, path: Path, title: str, report: Callable[..., None]):
     """Read and classify one uploaded file, reporting pages and passages done."""
     from scan.classify import classify_document
+    from scan.context import link_evidence
     from scan.parse import read_document
     from scan.split import split_document
 
@@ -373,6 +374,7 @@ def classify_upload(worker: _Worker, path: Path, title: str, report: Callable[..
     report("klassificerar", 0, len(passages), passages[0].page if pages and passages else None, pages)
     result = classify_document(doc, worker.model, worker.encoder, worker.taxonomy, progress=step)
     result.title, result.path = title, title
+    link_evidence(worker.index, result, doc.sha256)  # an upload that is in the index: evidence links there
     result.warnings = [w.replace(str(path), title) for w in result.warnings]
     return result
 
