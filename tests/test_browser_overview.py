@@ -107,6 +107,11 @@ def test_overview_matrix_charts_and_a_cell_leads_to_its_evidence(browser, server
         assert share > 0 and quotes.count() >= 1
         assert "s. " in page.locator("#belagg .cite").first.inner_text()  # with its citation
         page.screenshot(path=str(server[1] / "belagg.png"))
+        first = page.locator("#belagg li").first
+        seq = first.get_attribute("id").removeprefix("textavsnitt-")
+        first.locator("text=i sitt sammanhang").click()  # the passage in its document, marked
+        page.wait_for_url(f"**/dokument/analys.md?passage={seq}#p-{seq}")
+        page.go_back()
         page.click("text=Tillbaka till översikten")
         page.wait_for_url("**/oversikt#dokument")
         assert problems == []

@@ -303,6 +303,8 @@ def test_web_overview_evidence_and_api(setup, monkeypatch):
     assert [g["year"] for g in api["by_year"]] == [2023, 2024]
     ev = client.get(links[0].replace("&amp;", "&"))
     assert ev.status_code == 200 and "<blockquote>" in ev.text and "Belägg för trend 1" in ev.text
+    contexts = re.findall(r'href="(/dokument/analys\.md\?passage=(\d+)#p-\d+)"', ev.text)
+    assert contexts and client.get(contexts[0][0]).status_code == 200  # each passage opens in its document
     assert client.get("/oversikt/belagg?doc=finns-inte.md&trend=1").status_code == 404
     bad = client.get("/oversikt/belagg?doc=analys.md&trend=9")
     assert bad.status_code == 400 and "trend 9 finns inte" in bad.text
