@@ -301,6 +301,7 @@ def test_web_overview_evidence_and_api(setup, monkeypatch):
     }
     assert [d["doc_id"] for d in api["documents"]] == ["analys.md", "parkering.txt", "rapport.md"]
     assert [g["year"] for g in api["by_year"]] == [2023, 2024]
+    assert "/api/overview" in client.get("/openapi.json").json()["paths"]  # described with the other /api/ routes
     ev = client.get(links[0].replace("&amp;", "&"))
     assert ev.status_code == 200 and "<blockquote>" in ev.text and "Belägg för trend 1" in ev.text
     contexts = re.findall(r'href="(/dokument/analys\.md\?passage=(\d+)#p-\d+)"', ev.text)
@@ -324,4 +325,5 @@ def test_web_overview_without_the_analysis_says_so_in_swedish(tmp_path, encoder,
     page = client.get("/oversikt")
     assert page.status_code == 400 and "som inte finns i indexet" in page.text and "scan ingest" in page.text
     api = client.get("/api/overview")
-    assert api.status_code == 400 and "analys.md" in api.json()["error"] and api.json()["fix"]
+    error = api.json()["error"]
+    assert api.status_code == 400 and "analys.md" in error["message"] and "scan ingest" in error["hint"]

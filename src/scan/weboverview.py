@@ -48,6 +48,7 @@ def stacked_bars(groups, trend_ids: list[int], label) -> list[dict[str, Any]]:
 
 def add_overview(app: FastAPI, scan, page) -> None:
     from scan.overview import UNKNOWN_PUBLISHER, UNKNOWN_YEAR, evidence, library_overview
+    from scan.webapi import ERRORS, api_error
 
     def compute():
         from scan.trends import load_or_train
@@ -57,13 +58,18 @@ def add_overview(app: FastAPI, scan, page) -> None:
             model = load_or_train(index, scan.encoder, scan.taxonomy)
             return index, model, library_overview(index, model, scan.taxonomy)
 
-    def failed(exc: ScanError, title: str) -> HTMLResponse:
+    def in_swedish(exc: ScanError) -> tuple[str, str]:
         from scan.web import swedish
 
-        message, hint = swedish(exc)
         if "the trend model learns from" in exc.message:
-            message = f"trendmodellen lär sig av analysen ”{scan.taxonomy.analysis}”, som inte finns i indexet"
-            hint = "lägg in den först med scan ingest, t.ex. scan ingest corpus/"
+            return (
+                f"trendmodellen lär sig av analysen ”{scan.taxonomy.analysis}”, som inte finns i indexet",
+                "lägg in den först med scan ingest, t.ex. scan ingest corpus/",
+            )
+        return swedish(exc)
+
+    def failed(exc: ScanError, title: str) -> HTMLResponse:
+        message, hint = in_swedish(exc)
         return page("fel.html", 400, title=title, active="/oversikt", error=message, hint=hint)
 
     @app.get("/oversikt", response_class=HTMLResponse)
@@ -124,10 +130,12 @@ def add_overview(app: FastAPI, scan, page) -> None:
             found=found,
         )
 
-    @app.get("/api/overview")
+    @app.get("/api/overview", summary="Översikt över biblioteket", tags=["api"], responses=ERRORS)
     def api_overview():
+        """Every document's trend shares, and the shares by year and by publisher: the same object as
+        `scan overview --json` (documents classified once and cached by content hash)."""
         try:
             _, _, overview = compute()
         except ScanError as exc:
-            return JSONResponse({"error": exc.message, "fix": exc.hint or ""}, 400)
+            return api_error(400, *in_swedish(exc))
         return JSONResponse(overview.to_json())
