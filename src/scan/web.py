@@ -411,12 +411,15 @@ def create_app(
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
         from scan.ingest import extraction_problems
+        from scan.metadata import title_origin_sv
 
         index = scan.index  # one generation for the whole page
         docs = index.documents()
         problems = {d.doc_id: extraction_problems(index.extraction_report(d.doc_id)) for d in docs}
+        origins = {d.doc_id: title_origin_sv(index.metadata_origin(d.doc_id)) for d in docs}  # scan.metadata
         return page(
             "kallor.html",
+            origins=origins,
             title="Källor",
             active="/kallor",
             docs=docs,
