@@ -190,6 +190,8 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         f"{len(report.skipped)} skipped",
     ]
     click.echo(f"Ingested into {index_dir}: {', '.join(parts)}; {report.passages} passages embedded.", err=True)
+    for doc_id, fields in report.metadata_updated:
+        click.echo(f"Metadata updated, not embedded again: {doc_id} ({', '.join(fields)})", err=True)
 
 
 # ---- search ---------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
         click.echo(f"    {'no trend':55s} {result.none:5.2f}")
         for t in result.labels:
             for e in result.evidence[t][:2]:
-                where = f"p. {e.page}" if e.page else ""
+                where = f"s. {e.page}" if e.page else ""
                 click.echo(
                     click.style(f"  evidence for {t} ({e.score:.2f}{', ' + where if where else ''}): ", dim=True)
                     + _wrap(e.text, 96, 200).strip()
@@ -440,7 +442,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
             for p in result.passages:
                 label = p.label if p.label else "-"
                 click.echo(
-                    f"    passage {p.passage.seq:3d} p.{p.passage.page or '?'}: {label}  "
+                    f"    passage {p.passage.seq:3d} s. {p.passage.page or '?'}: {label}  "
                     + " ".join(p.passage.text.split())[:80]
                 )
         click.echo()
@@ -556,28 +558,21 @@ def info(doc_id, check, index_dir, as_json):
     """What the index holds: documents, passages, encoder, size, when built."""
     if check:
         return _check_index(index_dir, as_json)
+    from scan.docinfo import document_detail, document_summary
+
     index = _open_index(index_dir)
     if doc_id:
-        report = index.extraction_report(doc_id)
+        data = document_detail(index, doc_id)
+        report = data["extraction"]
         doc = next(d for d in index.documents() if d.doc_id == doc_id)
-        data = {
-            "doc_id": doc.doc_id,
-            "title": doc.title,
-            "kind": doc.kind,
-            "path": doc.path,
-            "sha256": doc.sha256,
-            "passages": doc.passages,
-            "metadata": doc.metadata,
-            "extraction": report,
-        }
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False))
             return
         from scan.ingest import extraction_problems
 
         click.echo(f"{doc.title}  ({doc.doc_id}, {doc.kind}, {doc.passages} passages)")
-        for key, value in doc.metadata.items():
-            click.echo(f"  {key}: {value}")
+        for key, value in {"title": doc.title, **doc.metadata}.items():
+            click.echo(f"  {key}: {value}  (from {data['origins'].get(key, 'sources.toml')})")
         if not report:
             click.echo("  extraction: nothing to report for this kind of file")
             return
@@ -597,18 +592,7 @@ def info(doc_id, check, index_dir, as_json):
         "settings": m["settings"],
         "versions": m["versions"],
         "vector_index": m.get("vector_index"),
-        "documents": [
-            {
-                "doc_id": d.doc_id,
-                "title": d.title,
-                "kind": d.kind,
-                "passages": d.passages,
-                "path": d.path,
-                "sha256": d.sha256,
-                "metadata": d.metadata,
-            }
-            for d in docs
-        ],
+        "documents": [document_summary(index, d) for d in docs],
         "passages": len(index),
         "size_bytes": index.size_on_disk(),
     }

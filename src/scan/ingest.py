@@ -15,6 +15,7 @@ from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.inputs import collect_files, max_file_bytes, printable, read_input
 from scan.kinds import annotate
+from scan.metadata import refresh as refresh_metadata
 from scan.parse import read_document, supported
 from scan.sentences import quote_units
 from scan.sources import SourceList, load_sources
@@ -34,6 +35,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[str] = field(default_factory=list)  # one line per document whose extraction has problems
     passages: int = 0  # passages embedded in this run
+    metadata_updated: list[tuple[str, list[str]]] = field(default_factory=list)  # (doc_id, fields) not re-embedded
     generation: str = ""
 
 
@@ -76,6 +78,7 @@ def ingest(
     with IndexWriter(index_dir, encoder.name, encoder.dimension, settings, rebuild=rebuild) as writer:
         stored = writer.stored_hashes()
         todo = []
+        same = []  # files unchanged since the last ingest: their sources.toml entry may have changed
         seen: set[str] = set()
         for file, doc_id, root in files:
             seen.add(doc_id)
@@ -86,6 +89,7 @@ def ingest(
                 continue
             if doc_id in stored and stored[doc_id][0] == raw_hash:
                 report.unchanged.append(doc_id)
+                same.append((file, doc_id, source_lists[root].document_metadata(doc_id)))
                 continue
             todo.append((file, doc_id, root))
         roots = {str(p.resolve()) for p in paths if p.is_dir()}
@@ -98,7 +102,9 @@ def ingest(
                 report.removed.append(doc_id)
 
         relinked = _link_sources(writer, source_lists, stored, report)
-        if not todo and not report.removed and not relinked:
+        changes = refresh_metadata(writer, same, max_bytes)  # no embedding (scan.metadata)
+        report.metadata_updated = [(c.doc_id, c.fields) for c in changes if c.fields]
+        if not todo and not report.removed and not relinked and not changes:
             report.generation = writer.live_name()
             return report  # nothing changed: the live generation stays as it is
         bar = Progress(len(todo), "Reading", "documents", enabled=show_progress)

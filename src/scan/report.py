@@ -7,6 +7,7 @@ from importlib.resources import files
 
 from scan import __version__
 from scan.classify import Classification
+from scan.numbers import FILTERS as NUMBER_FILTERS
 from scan.taxonomy import Taxonomy
 
 
@@ -34,6 +35,7 @@ def render_report(results: list[Classification], taxonomy: Taxonomy) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(NUMBER_FILTERS)  # Swedish numbers (scan.numbers)
     env.filters["file_link"] = file_link
     template = env.get_template("report.html")
     return template.render(

@@ -39,6 +39,7 @@ from scan import __version__, ann, bm25, generations, integrity
 from scan.errors import ScanError
 from scan.generations import damaged
 from scan.keywords import ANALYZER, analyze
+from scan.metadata import ORIGIN
 from scan.sentences import Unit
 from scan.types import Document, Filters, Passage, SourceRef
 
@@ -246,6 +247,15 @@ class Index:
         ]
 
     def extraction_report(self, doc_id: str) -> dict[str, Any]:
+        report = self._report(doc_id)
+        report.pop(ORIGIN, None)
+        return report
+
+    def metadata_origin(self, doc_id: str) -> dict[str, Any]:
+        """Where the document's title and metadata came from (scan.metadata); {} for an older index."""
+        return self._report(doc_id).get(ORIGIN) or {}
+
+    def _report(self, doc_id: str) -> dict[str, Any]:
         row = self.db.execute("SELECT report FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
             valid = ", ".join(d.doc_id for d in self.documents())
@@ -609,6 +619,18 @@ class IndexWriter:
     def stored_hashes(self) -> dict[str, tuple[str, str]]:
         """doc_id -> (sha256, path) of what the index holds now."""
         return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT doc_id, sha256, path FROM documents")}
+
+    def stored_metadata(self, doc_id: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """(title, metadata, report) of a stored document."""
+        row = self.db.execute("SELECT title, metadata, report FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0], json.loads(row[1]), json.loads(row[2])
+
+    def update_metadata(self, doc_id: str, title: str, metadata: dict[str, Any], report: dict[str, Any]) -> None:
+        """Change a stored document's title, metadata and report; its text, passages and vectors stay."""
+        self.db.execute(
+            "UPDATE documents SET title = ?, metadata = ?, report = ? WHERE doc_id = ?",
+            (title, json.dumps(metadata, ensure_ascii=False), json.dumps(report, ensure_ascii=False), doc_id),
+        )
 
     def remove(self, doc_id: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))]

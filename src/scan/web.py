@@ -169,9 +169,11 @@ def create_app(
 
     from scan.export import to_markdown
     from scan.keywords import analyze
+    from scan.numbers import FILTERS as NUMBER_FILTERS
     from scan.quotes import find_quotes
     from scan.search import search
     from scan.types import Filters
+    from scan.webapi import install_api
     from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
     from scan.websecurity import (
@@ -200,6 +202,7 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters["highlight"] = _highlight
+    env.filters.update(NUMBER_FILTERS)  # Swedish numbers: |decimal(3), |integer, |percent (scan.numbers)
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
     env.filters["swedish_report"] = lambda text: (
         text.replace("no text (scanned?)", "ingen text (inskannad?)")
@@ -423,4 +426,5 @@ def create_app(
             sources=index.reference_list(),
         )
 
+    install_api(app, scan, jobs, quote_gate, max_upload_mb)  # /api/… and /openapi.json (scan.webapi)
     return app

@@ -75,9 +75,11 @@ class Job:
         if self.state == "failed":
             return self.error[0] if self.error else "misslyckades"
         if self.total:
-            passages = f"{self.done} av {self.total} textavsnitt"
+            from scan.numbers import integer
+
+            passages = f"{integer(self.done)} av {integer(self.total)} textavsnitt"
             if self.page and self.pages:
-                return f"sida {self.page} av {self.pages} ({passages})"
+                return f"sida {integer(self.page)} av {integer(self.pages)} ({passages})"
             return passages
         return self.phase or "startar"
 

@@ -3,7 +3,8 @@
 - Every response carries a Content-Security-Policy (scripts only by the hash of the page's one
   inline script, nothing from elsewhere, no framing, no <base>, forms only to this server),
   `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and `Referrer-Policy: no-referrer`.
-- Every error status (404, 405, 413, 422, 500, 503, ...) is a Swedish page, never JSON.
+- Every error status (404, 405, 413, 422, 500, 503, ...) is a Swedish page, never raw JSON; under
+  /api/ it is JSON with the same Swedish message (scan.webapi).
 - A request body is counted as it arrives and refused with 413 once past the limit, whether it
   has a Content-Length or is chunked; files in a form are spooled to disk, not held in memory.
 """
@@ -125,6 +126,10 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or STATUS_TEXT[422][1]
 
 
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 class Busy(Exception):
     """The job queue is full: answer 503 with Retry-After."""
 
@@ -142,9 +147,17 @@ def install_error_pages(app, render: Callable[..., Response], headers: dict[str,
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException
 
-    def error_page(status: int, message: str | None = None, hint: str | None = None, extra=None) -> Response:
+    def error_page(
+        status: int, message: str | None = None, hint: str | None = None, extra=None, request: Request | None = None
+    ) -> Response:
         heading, default, default_hint = STATUS_TEXT.get(status, (f"Fel {status}", f"fel {status}", ""))
-        response = render(status, heading, message or default, default_hint if hint is None else hint)
+        hint = default_hint if hint is None else hint
+        if request is not None and is_api(request.url.path):  # the JSON API answers in JSON (scan.webapi)
+            from scan.webapi import api_error
+
+            response = api_error(status, message or default, hint)
+        else:
+            response = render(status, heading, message or default, hint)
         for key, value in (extra or {}).items():
             response.headers[key] = value
         return response
@@ -152,24 +165,24 @@ def install_error_pages(app, render: Callable[..., Response], headers: dict[str,
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         extra = {k: v for k, v in (exc.headers or {}).items() if k.lower() in ("allow", "retry-after")}
-        return error_page(exc.status_code, extra=extra)
+        return error_page(exc.status_code, extra=extra, request=request)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        return error_page(422, validation_message(list(exc.errors())))
+        return error_page(422, validation_message(list(exc.errors())), request=request)
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
-        return error_page(503, extra={"Retry-After": str(exc.retry_after)})
+        return error_page(503, extra={"Retry-After": str(exc.retry_after)}, request=request)
 
     @app.exception_handler(TooLarge)
     async def too_large(request: Request, exc: TooLarge):
-        return error_page(413, str(exc) or None)
+        return error_page(413, str(exc) or None, request=request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):  # outside the middleware: add the headers here
         logger.exception("error on %s", request.url.path)
-        response = error_page(500)
+        response = error_page(500, request=request)
         for key, value in headers.items():
             response.headers[key] = value
         return response

@@ -9,6 +9,7 @@ from typing import Any
 
 from scan.errors import ScanError
 from scan.inputs import as_text, printable, read_input
+from scan.metadata import ORIGIN, reader_title_source, resolve
 from scan.parse.common import DocumentBuilder
 from scan.parse.docx import read_docx
 from scan.parse.html import read_html
@@ -72,17 +73,19 @@ def read_document(
         ) from None
     if not built.sections:
         raise ScanError(f"{name}: no text found", "check that the file holds body text")
-    meta = dict(metadata or {})
+    own_title = as_text(built.title)
+    said = reader_title_source(built.kind, own_title, as_text(path.stem), built.title_source)
+    resolved = resolve(own_title, said, dict(metadata or {}))  # sources.toml first (scan.metadata)
     return Document(
         doc_id=doc_id or as_text(path.name),
         path=as_text(path),
-        title=as_text(meta.pop("title", None) or built.title),
+        title=resolved.title,
         text=built.text,
         sections=tuple(built.sections),
         sha256=hashlib.sha256(raw).hexdigest(),
         kind=built.kind,
-        metadata=meta,
+        metadata=resolved.metadata,
         footnotes=dict(built.footnotes),
         footnote_refs=tuple(built.footnote_refs),
-        report=dict(built.report),
+        report={**built.report, ORIGIN: resolved.origin_record()},
     )

@@ -34,6 +34,7 @@ class DocumentBuilder:
 
     kind: str
     title: str
+    title_source: str = ""  # where the title came from: "first heading", "pdf metadata" … ("" = the reader's kind)
     sections: list[Section] = field(default_factory=list)
     footnote_refs: list[tuple[int, int]] = field(default_factory=list)
     footnotes: dict[int, str] = field(default_factory=dict)

@@ -97,7 +97,7 @@ def read_docx(path: Path, raw: bytes) -> DocumentBuilder:
             builder.push_heading(int(m.group(1)), text)
         elif _TITLE_STYLE.match(style):
             if not title:
-                builder.title = text
+                builder.title, builder.title_source = text, "title style"
         else:
             builder.add_paragraph(text)
     return builder

@@ -32,6 +32,7 @@ def read_html(path: Path, raw: bytes) -> DocumentBuilder:
             builder.push_heading(int(element.name[1]), text)
             if not title and element.name == "h1":
                 builder.title = title = text
+                builder.title_source = "first heading"
         else:
             builder.add_paragraph(text)
     return builder

@@ -28,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from scan.errors import ScanError
+from scan.parse import pdftitle
 from scan.parse.common import DocumentBuilder
 
 logger = logging.getLogger(__name__)
@@ -361,11 +362,11 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
     report["outline_headings"] = sum(len(v) for v in outline.values())
     report["columns_reordered"] = reordered
     builder.report = report
-    opening = " ".join(builder.text[:5000].split()).casefold()
-    # PDF metadata titles are often left from a template ("Föreskriftens namn"): trust one only
-    # where the first pages say it too
-    if len(title) > 3 and " ".join(title.split()).casefold() in opening:
-        builder.title = title
+    # the title: the metadata's where the first pages say it too, else the first large heading (scan.parse.pdftitle)
+    first = [s for s in builder.sections if (s.physical_page or 0) <= pdftitle.TITLE_PAGES]
+    opening = builder.text[: first[-1].end][:5000] if first else ""
+    heading = pdftitle.heading_title(pages, texts) if pages else ""
+    builder.title, builder.title_source = pdftitle.choose_title(title, heading, opening, path.stem)
     return builder
 
 
