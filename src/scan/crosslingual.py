@@ -38,6 +38,7 @@ import numpy as np
 from scan.store import Index
 
 METHODS: tuple[str, ...] = ("none", "centre", "project", "shift", "balance")
+CENTRED = ("centre", "balance")  # the methods that score on the centred vectors (not on the plain cosine)
 DEFAULT_METHOD = "balance"  # chosen on the dev half of eval/mixed.toml (README, "Mixed library")
 ANCHOR = 5  # best scores per language that `balance` compares
 BALANCE = 0.75  # share of the gap between the languages that `balance` removes (dev: 0.5 left English 13 points behind)
@@ -114,7 +115,9 @@ def scores(
     raw: np.ndarray | None = None,
 ) -> np.ndarray:
     """A score per row of `space.matrix`, on the scale of a cosine (`raw`: ``space.matrix @ query``
-    if the caller has it already)."""
+    if the caller has it already; `centre` and `balance` do not need it)."""
+    if method in CENTRED and len(space.means) >= 2:
+        return _centred_scores(space, query, query_language)
     raw = space.matrix @ query if raw is None else raw
     if method == "none" or not len(raw) or len(space.means) < 2:
         return raw  # a library in one language has no language bias to remove
@@ -126,17 +129,6 @@ def scores(
         q_d = float(query @ d)
         denom = np.sqrt(np.clip(1 - p_d**2, 1e-9, None) * max(1 - q_d**2, 1e-9))
         return (raw - p_d * q_d) / denom
-    if method in ("centre", "balance"):
-        if not space.means:
-            return raw
-        if space.centred is None:  # the same for every query: computed once per opened index
-            centred = space.matrix.copy()
-            for lang, mean in space.means.items():
-                centred[space.languages == lang] -= mean
-            space.centred = _normalise(centred)
-        q_mean = space.means.get(query_language)
-        q = query - q_mean if q_mean is not None else query
-        return space.centred @ _normalise(q)
     if method == "shift":
         out = raw.copy()
         overall = float(raw.mean())
@@ -145,6 +137,17 @@ def scores(
             out[rows] += overall - float(raw[rows].mean())
         return out
     raise ValueError(f"unknown method {method!r}")
+
+
+def _centred_scores(space: PassageSpace, query: np.ndarray, query_language: str) -> np.ndarray:
+    if space.centred is None:  # the same for every query: computed once per opened index
+        centred = space.matrix.copy()
+        for lang, mean in space.means.items():
+            centred[space.languages == lang] -= mean
+        space.centred = _normalise(centred)
+    q_mean = space.means.get(query_language)
+    q = query - q_mean if q_mean is not None else query
+    return space.centred @ _normalise(q)
 
 
 def query_language(query: str) -> str:
@@ -179,7 +182,9 @@ def dense_candidates(
 
         return ranked, cosine, cosine
     space = passage_space(index)
-    raw = space.matrix @ query_vector
+    # the plain cosine of every passage is one more pass over all vectors: the centred methods do
+    # not need it, and then the plain cosine of a hit is computed when asked for (`plain` below)
+    raw = None if method in CENTRED and len(space.means) >= 2 else space.matrix @ query_vector
     s = scores(space, query_vector, query_language(query), method, raw)
     if allowed is not None:  # a bitmap over passage ids, read at each row's id
         wanted = _ids(allowed)
@@ -195,7 +200,12 @@ def dense_candidates(
     top = np.argpartition(-s_masked, k - 1)[:k] if k else np.zeros(0, dtype=int)
     top = top[np.argsort(-s_masked[top])]
     ranked = [(int(space.ids[r]), float(s[r])) for r in top if np.isfinite(s_masked[r])]
-    return ranked, lambda pid: float(s[space.row_of[pid]]), lambda pid: float(raw[space.row_of[pid]])
+
+    def plain(pid: int) -> float:
+        row = space.row_of[pid]
+        return float(raw[row] if raw is not None else space.matrix[row] @ query_vector)
+
+    return ranked, lambda pid: float(s[space.row_of[pid]]), plain
 
 
 def _ids(allowed: Collection[int] | np.ndarray) -> np.ndarray:
