@@ -286,9 +286,16 @@ def run_index(n: int, reps: int) -> dict:
             [t for q in x for t in timed(lambda q=q: index.vectors.search(q.reshape(1, -1), 50), reps)]
         )
     ann.set_threads()
+    import search_stages  # where the time of one search goes (shares of the whole, this run)
+
+    stages = {
+        name: search_stages.measure(path, n, mode, f, max(1, reps // 2))
+        for name, (mode, f) in search_stages.CASES.items()
+    }
     return {
         "passages": n,
         "build": built,
+        "stages": stages,
         "identical_to_before": same,
         "search_ms": rows,
         "faiss_flat_alone_k50": floor,
@@ -461,6 +468,18 @@ def render(r: dict) -> str:
             f"(vectors {x['vector_index']['type']}, keyword arrays {x['keyword_arrays']})."
         )
         lines.append("")
+        if "stages" in x:  # bench/search_stages.py: share of each stage in the mean time of one search
+            cases = list(x["stages"])
+            lines += ["| stage: share of one search | " + " | ".join(cases) + " |", "|---|" + "---|" * len(cases)]
+            for stage in next(iter(x["stages"].values())):
+                cells = [x["stages"][c][stage].get("share") for c in cases]
+                if stage == "total":
+                    lines.append(
+                        "| total p50 (ms) | " + " | ".join(str(x["stages"][c][stage]["p50_ms"]) for c in cases) + " |"
+                    )
+                else:
+                    lines.append(f"| {stage} | " + " | ".join(f"{v:.0%}" for v in cells) + " |")
+            lines.append("")
     for key in sorted(k for k in r if k.startswith("approximate_")):
         x = r[key]
         kinds = [k for k in ("IVFFlat", "HNSWFlat") if k in x]
