@@ -44,7 +44,7 @@ def main() -> None:
         pdfs = sorted(args.pdfs.glob("*.pdf")) if args.pdfs.is_dir() else []
         for pdf in pdfs:
             shutil.copy(pdf, lib)
-        encoder = load_encoder(args.model)
+        encoder = load_encoder(args.model) if args.model else load_encoder()
         idx = work / "idx"
 
         start = time.perf_counter()

@@ -115,7 +115,7 @@ def test_copy_quotes_as_markdown(page):
     expect(page.locator("#copy-status")).not_to_be_empty()  # (no wait_for_function: the CSP forbids eval)
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("## kommunen har svårt att rekrytera undersköterskor")
-    assert "[^1]: Testby kommun (2024)." in copied
+    assert "[^1]: *Omvärldsanalys för Testby*. Testby kommun, 2024," in copied
 
 
 def test_the_menu_works_from_the_keyboard(page):

@@ -251,3 +251,11 @@ def test_real_pdfs_get_their_cover_titles_not_a_section_heading(tmp_path):
     )
     report = ingest([lib], tmp_path / "idx", HashEncoder(256))
     assert report.metadata_updated == [("sv_vansbro_energi_klimatplan_rev2013.pdf", ["publisher", "year"])]
+
+
+def test_title_origins_in_swedish_for_the_sources_page():
+    from scan.metadata import title_origin_sv
+
+    assert title_origin_sv({"fields": {"title": "first heading"}}) == "första rubriken"
+    assert title_origin_sv({"fields": {"title": "file name"}}) == "filnamnet"
+    assert title_origin_sv({}) == ""

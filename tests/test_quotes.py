@@ -105,7 +105,7 @@ def test_markdown_export_has_footnote_references(index, encoder):
     assert md.startswith("## Kompetens\n")
     assert f"> ”{quotes[0].text}”[^1]" in md
     assert (
-        "[^1]: Testby kommun (2024). *Omvärldsanalys för Testby*, s. 4, avsnitt ”Kompetensförsörjning”. "
+        "[^1]: *Omvärldsanalys för Testby*. Testby kommun, 2024, s. 4, avsnitt ”Kompetensförsörjning”. "
         "Hänvisar till: SKR, Rekryteringsrapport 2020 (2020), https://example.org/rekryteringsrapport-2020.pdf."
     ) in md
 

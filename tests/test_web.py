@@ -133,7 +133,7 @@ def test_quotes_page_with_markdown_to_copy(client):
     r = client.get("/citat", params={"claim": "kommunen har svårt att rekrytera undersköterskor"})
     assert r.status_code == 200 and r.text.count('class="quote"') >= 1
     assert 'id="copy-md"' in r.text and "Kopiera som Markdown" in r.text
-    assert "[^1]: Testby kommun (2024)." in r.text
+    assert "[^1]: *Omvärldsanalys för Testby*. Testby kommun, 2024," in r.text
     r = client.get("/citat", params={"trend": "2"})
     assert r.status_code == 200 and "## Trend 2: Tillit och segregation" in r.text
     r = client.get("/citat", params={"claim": "tillit"})

@@ -79,3 +79,8 @@ def test_the_report_gives_the_chart_as_a_table_with_swedish_percentages(tmp_path
     html = render_report([result], taxonomy)
     assert "<caption>Trendprofil för" in html and html.count('<th scope="row">') == len(taxonomy.trends) + 1
     assert re.search(r"<td>\d+\u00a0%</td>", html) and not re.search(r"\d %", html.replace("\u00a0", "~"))
+
+
+def test_kallor_says_where_each_title_came_from(client):
+    kallor = client.get("/kallor").text
+    assert kallor.count("titel från sources.toml") == 2  # both documents of the mini corpus are listed there

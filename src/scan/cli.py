@@ -84,16 +84,28 @@ def json_option(f):
 
 def filter_options(f):
     f = click.option("--kind", default=None, help="Only documents of this kind (e.g. analysis, report).")(f)
-    f = click.option("--year", type=int, default=None, help="Only documents from this year.")(f)
-    f = click.option("--publisher", default=None, help="Only documents whose publisher contains this, e.g. SKR.")(f)
+    f = click.option("--year", type=int, multiple=True, help="Only documents from this year (repeatable: any).")(f)
+    f = click.option(
+        "--publisher", multiple=True, help="Only documents whose publisher contains this, e.g. SKR (repeatable: any)."
+    )(f)
     f = click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable; see scan info).")(f)
     return f
 
 
-def _filters(docs, publisher, year, kind):
+def output_options(f):
+    from scan.cli_export import OUTPUT_HELP
+
+    return click.option("--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False), help=OUTPUT_HELP)(
+        f
+    )
+
+
+def _filters(docs, publisher, year, kind, languages=()):
     from scan.types import Filters
 
-    return Filters(tuple(docs), publisher, year, kind)
+    publishers = (publisher,) if isinstance(publisher, str) else tuple(publisher or ())
+    years = (year,) if isinstance(year, int) else tuple(year or ())
+    return Filters(tuple(docs), None, None, kind, publishers, years, tuple(languages))
 
 
 def _configure_logging(verbose: int) -> None:
@@ -240,32 +252,55 @@ def _citation(title: str, page: int | None, heading: str) -> str:
     help="Only passages of this kind (repeatable). By meaning, tables and boilerplate are left out unless asked for.",
 )
 @click.option("--all-kinds", is_flag=True, help="Search passages of every kind, tables and boilerplate too.")
+@click.option("--language", "languages", multiple=True, help="Only passages in this language: sv, en (repeatable).")
+@click.option(
+    "--trend", "--in-trend", "in_trends", type=int, multiple=True, help="Only passages of this trend (repeatable)."
+)
+@trends_option
+@click.option("--facets", "show_facets", is_flag=True, help="Also count answers per publisher, year, document, …")
+@click.option("--group-by", type=click.Choice(["document"]), default=None, help="Hits grouped under their document.")
+@output_options
 @index_option
 @click.option("--model", default=None, help="Refuse unless the index was built with this encoder.")
 @json_option
-def search(query, k, mode, docs, publisher, year, kind, passage_kinds, all_kinds, index_dir, model, as_json):
+def search(
+    query, k, mode, docs, publisher, year, kind, passage_kinds, all_kinds, languages, in_trends, trends_file,
+    show_facets, group_by, output, index_dir, model, as_json,
+):  # fmt: skip
     """Find the passages that best match QUERY, each with its citation.
 
     Each hit by meaning carries its relevance: the estimated chance, in per cent, that it
     answers the query. Where none reaches the floor, scan says so and lists near-misses.
     """
-    from scan import kinds, relevance
+    from scan import cli_export, kinds, relevance
     from scan.search import check_query
-    from scan.search import search as run_search
 
     check_query(query)
-    index, encoder = _open(index_dir, model) if mode != "keyword" else (_open_index(index_dir), None)
+    cli_export.check_output(output)
+    plain = mode == "keyword" and not in_trends and not show_facets
+    index, encoder = _open(index_dir, model) if not plain else (_open_index(index_dir), None)
     chosen = frozenset(kinds.KINDS) if all_kinds else (frozenset(passage_kinds) or None)
-    hits = run_search(
-        index, encoder, query, k=k, mode=mode, filters=_filters(docs, publisher, year, kind), passage_kinds=chosen
-    )
+    found = cli_export.run_search(
+        index, encoder, query, k, mode, _filters(docs, publisher, year, kind, languages), chosen, in_trends,
+        trends_file, show_facets,
+    )  # fmt: skip
+    hits = found.hits
     answers = [h for h in hits if relevance.above_floor(h.relevance)]
     near = [h for h in hits if not relevance.above_floor(h.relevance)]
+    if output:
+        cli_export.write_hits(output, found, query)
+    if group_by:
+        cli_export.echo_groups(found, answers, near, as_json, _echo_hit, _width())
+        if show_facets:
+            cli_export.echo_facets(found.facets, as_json)
+        return
     if as_json:
         for hit in answers:
             click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
         if hits and not answers:
             click.echo(relevance.NO_HITS + ".", err=True)
+        if show_facets:
+            cli_export.echo_facets(found.facets, as_json)
         return
     if not hits:
         click.echo("No hits.", err=True)
@@ -278,6 +313,8 @@ def search(query, k, mode, docs, publisher, year, kind, passage_kinds, all_kinds
             click.echo()
         for hit in hits_in_group:
             _echo_hit(hit, width)
+    if show_facets:
+        cli_export.echo_facets(found.facets, as_json)
 
 
 def _echo_hit(hit, width: int) -> None:
@@ -315,13 +352,21 @@ def _open_index(index_dir: Path):
     show_default=True,
     help="text for reading, md to paste into a report, csv for a spreadsheet, json (as --json).",
 )
+@click.option("--language", "languages", multiple=True, help="Only passages in this language: sv, en (repeatable).")
+@click.option(
+    "--in-trend", "in_trends", type=int, multiple=True, help="Only from passages of this trend (repeatable; as search)."
+)
+@output_options
 @index_option
 @json_option
-def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, index_dir, as_json):
+def quotes(
+    claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, languages, in_trends, output, index_dir, as_json
+):
     """Verbatim sentences that support CLAIM (or --trend ID), each with an exact citation.
 
     Every quote is checked against the stored document text before it is shown.
     """
+    from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
     from scan.quotes import check_claim, find_quotes
 
@@ -329,18 +374,23 @@ def quotes(claim, trend_id, trends_file, k, docs, publisher, year, kind, fmt, in
         raise ScanError(
             "give either a CLAIM or --trend ID", 'e.g. scan quotes "Tilliten minskar" or scan quotes --trend 8'
         )
+    cli_export.check_output(output)
     title = claim
-    if trend_id is not None:
-        from scan.taxonomy import load_taxonomy
+    from scan.taxonomy import load_taxonomy
 
-        trend = load_taxonomy(trends_file).get(trend_id)
+    taxonomy = load_taxonomy(trends_file) if trend_id is not None or in_trends else None
+    if trend_id is not None:
+        trend = taxonomy.get(trend_id)
         claim, title = trend.query, f"Trend {trend.id}: {trend.name}"
     else:
         check_claim(claim)
     index, encoder = _open(index_dir, None)
-    found = find_quotes(
-        index, encoder, claim, k=k, filters=_filters(docs, publisher, year, kind), check=trend_id is None
+    filters = cli_export.trend_filters(
+        index, encoder, taxonomy, in_trends, _filters(docs, publisher, year, kind, languages)
     )
+    found = find_quotes(index, encoder, claim, k=k, filters=filters, check=trend_id is None)
+    if output:
+        cli_export.write_quotes(output, found, title)
     if as_json or fmt == "json":
         for q in found:
             click.echo(json.dumps(q.to_json(), ensure_ascii=False))
@@ -386,9 +436,10 @@ def _fmt(value: float | None) -> str:
 @trends_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @max_file_option
+@output_options
 @index_option
 @json_option
-def classify(files, per_passage, report, trends_file, progress, max_file_mb, index_dir, as_json):
+def classify(files, per_passage, report, trends_file, progress, max_file_mb, output, index_dir, as_json):
     """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
 
     Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and the
@@ -403,7 +454,10 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
     from scan.trends import load_or_train
 
     taxonomy = load_taxonomy(trends_file)
+    from scan.cli_export import check_output
     from scan.inputs import max_file_bytes, printable
+
+    check_output(output)
 
     max_bytes = max_file_bytes(max_file_mb)
     docs = [read_document(Path(f), max_bytes=max_bytes) for f in files]  # every file readable before the slow part
@@ -446,6 +500,10 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, ind
                     + " ".join(p.passage.text.split())[:80]
                 )
         click.echo()
+    if output:
+        from scan.cli_export import write_classifications
+
+        write_classifications(output, results, names)
     if report:
         from scan.report import render_report
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
+from scan.exports import SUPPORT_WORDS, citation
 from scan.quotes import Citation, Quote
 
 
 def reference(c: Citation) -> str:
-    """One footnote: publisher (year). *Title*, s. N, "heading". URL. Hänvisar till: …"""
-    head = f"{c.publisher} ({c.year}). " if c.publisher and c.year else (f"{c.publisher}. " if c.publisher else "")
-    parts = [f"{head}*{c.title}*"]
-    if c.page is not None:
-        parts.append(f"s. {c.page}")
-    if c.heading:
-        parts.append(f"avsnitt ”{c.heading.split(' > ')[-1]}”")
-    text = ", ".join(parts) + "."
+    """One footnote in the style of every export (scan.exports.citation):
+    *Title*. Publisher, year, s. N, avsnitt "heading". URL. Hänvisar till: …"""
+    text = citation(c.title, c.publisher, c.year, c.page, c.heading, markdown=True)
     if c.url:
         text += f" {c.url}"
     if c.cites:
@@ -28,7 +24,6 @@ def reference(c: Citation) -> str:
 
 
 # how each support mark (scan.support) reads in a report, and its colour in the terminal
-SUPPORT_WORDS = {"supports": "stöder", "mentions": "nämner", "counters": "kan motsäga"}
 SUPPORT_COLOURS = {"supports": "green", "mentions": None, "counters": "red"}
 
 

@@ -21,6 +21,24 @@ FIELDS = ("title", "publisher", "year", "kind", "url")
 _READER_TITLE = {"markdown": "first heading", "html": "page title", "docx": "document properties"}
 
 
+# where a title came from, as the Källor page says it ("titel från första rubriken")
+ORIGINS_SV = {
+    SOURCES_TOML: "sources.toml",
+    "pdf metadata": "PDF-filens metadata",
+    "first heading": "första rubriken",
+    FILE_NAME: "filnamnet",
+    "title style": "stycket med formatet Rubrik",
+    "document properties": "dokumentegenskaperna",
+    "page title": "sidans titel",
+}
+
+
+def title_origin_sv(record: dict[str, Any]) -> str:
+    """Where a stored document's title came from, in Swedish; '' where the index did not keep it."""
+    origin = (record.get("fields") or {}).get("title", "") if isinstance(record, dict) else ""
+    return ORIGINS_SV.get(origin, origin)
+
+
 @dataclass(frozen=True)
 class Resolved:
     title: str

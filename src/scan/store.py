@@ -375,15 +375,19 @@ class Index:
             if unknown:
                 raise refuse("doc", unknown[0], facets["doc"])
             docs = [d for d in docs if d.doc_id in filters.doc_ids]
-        if filters.publisher:
-            needle = filters.publisher.casefold()
-            if not any(needle in p.casefold() for p in facets["publisher"]):
-                raise refuse("publisher", filters.publisher, facets["publisher"])
-            docs = [d for d in docs if needle in str(d.metadata.get("publisher", "")).casefold()]
-        if filters.year:
-            if filters.year not in facets["year"]:
-                raise refuse("year", filters.year, facets["year"])
-            docs = [d for d in docs if d.metadata.get("year") == filters.year]
+        publishers = [p for p in (filters.publisher, *filters.publishers) if p]  # any of them
+        if publishers:
+            needles = [p.casefold() for p in publishers]
+            for needle, value in zip(needles, publishers):
+                if not any(needle in p.casefold() for p in facets["publisher"]):
+                    raise refuse("publisher", value, facets["publisher"])
+            docs = [d for d in docs if any(n in str(d.metadata.get("publisher", "")).casefold() for n in needles)]
+        years = [y for y in (filters.year, *filters.years) if y]
+        if years:
+            for year in years:
+                if year not in facets["year"]:
+                    raise refuse("year", year, facets["year"])
+            docs = [d for d in docs if d.metadata.get("year") in years]
         if filters.kind:
             if filters.kind not in facets["kind"]:
                 raise refuse("kind", filters.kind, facets["kind"])
@@ -392,7 +396,16 @@ class Index:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [r[0] for r in self.db.execute(f"SELECT id FROM passages WHERE doc_id IN ({marks})", ids)]
+        sql, args = f"SELECT id FROM passages WHERE doc_id IN ({marks})", list(ids)
+        if filters.languages:
+            known = sorted({r[0] for r in self.db.execute("SELECT DISTINCT language FROM passages")} - {""})
+            for language in filters.languages:
+                if language not in known:
+                    raise refuse("language", language, known)
+            sql += f" AND language IN ({','.join('?' * len(filters.languages))})"
+            args += list(filters.languages)
+        found = [r[0] for r in self.db.execute(sql, args)]
+        return found if filters.passage_ids is None else [i for i in found if i in filters.passage_ids]
 
     def dense(
         self, query: np.ndarray, k: int, allowed: list[int] | np.ndarray | None = None

@@ -107,9 +107,22 @@ class Filters:
     publisher: str | None = None  # case-insensitive part of the publisher, e.g. "SKR"
     year: int | None = None
     kind: str | None = None
+    publishers: tuple[str, ...] = ()  # several values: a document matching any of them (with `publisher`)
+    years: tuple[int, ...] = ()
+    languages: tuple[str, ...] = ()  # passage languages: sv, en, other
+    passage_ids: frozenset[int] | None = None  # only these passages (e.g. a trend's: scan.passagetrends)
 
     def __bool__(self) -> bool:
-        return bool(self.doc_ids or self.publisher or self.year or self.kind)
+        return bool(
+            self.doc_ids
+            or self.publisher
+            or self.year
+            or self.kind
+            or self.publishers
+            or self.years
+            or self.languages
+            or self.passage_ids is not None
+        )
 
 
 @dataclass(frozen=True)

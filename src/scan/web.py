@@ -144,16 +144,6 @@ def _highlight(text: str, terms: list[str]):
     return Markup("").join(out)
 
 
-def _split_at_floor(context: dict) -> None:
-    """Answers (relevance at or above the floor) stay in `hits`; the rest become near-misses."""
-    from scan import relevance
-
-    hits = context["hits"]
-    context["hits"] = [h for h in hits if relevance.above_floor(h.relevance)]
-    context["near"] = [h for h in hits if not relevance.above_floor(h.relevance)]
-    context["floor"] = relevance
-
-
 def create_app(
     index_dir: Path,
     trends_file: Path | None = None,
@@ -167,15 +157,12 @@ def create_app(
     from jinja2 import Environment, FunctionLoader, select_autoescape
     from markupsafe import Markup
 
-    from scan.export import to_markdown
-    from scan.keywords import analyze
+    from scan.exports import citation
     from scan.numbers import FILTERS as NUMBER_FILTERS
-    from scan.quotes import find_quotes
-    from scan.search import search
-    from scan.types import Filters
     from scan.webapi import install_api
     from scan.webdocs import install as install_document_pages
     from scan.webjobs import Gate, Jobs
+    from scan.webresults import add_result_routes, copy_text
     from scan.websecurity import (
         FORM_OVERHEAD,
         SecurityHeaders,
@@ -204,6 +191,7 @@ def create_app(
     env.filters["highlight"] = _highlight
     env.filters.update(NUMBER_FILTERS)  # Swedish numbers: |decimal(3), |integer, |percent (scan.numbers)
     env.filters["sources"] = lambda refs: "; ".join(r.short() for r in refs)
+    env.globals.update(citation=citation, copy_text=copy_text)  # what the Kopiera buttons copy
     env.filters["swedish_report"] = lambda text: (
         text.replace("no text (scanned?)", "ingen text (inskannad?)")
         .replace("little text", "lite text")
@@ -239,39 +227,11 @@ def create_app(
     install_error_pages(app, error_page, headers)
     install_document_pages(app, scan, page, env, error_page)  # /dokument, /liknande (scan.webdocs)
 
-    def _facets():
-        return scan.index.facets()
-
     @app.get("/")
     def root():
         return RedirectResponse("/sok")
 
-    @app.get("/sok", response_class=HTMLResponse)
-    def sok(q: str = "", publisher: str = "", year: str = "", doc: str = "", k: int = 10):
-        context = dict(
-            title="Sök i källorna",
-            active="/sok",
-            q=q,
-            publisher=publisher,
-            year=year,
-            doc=doc,
-            hits=[],
-            near=[],
-            terms=analyze(q),
-            facets=_facets(),
-        )
-        if q:
-            try:
-                filters = Filters((doc,) if doc else (), publisher or None, int(year) if year else None, None)
-                with scan.lock:
-                    context["hits"] = search(scan.index, scan.encoder, q, k=max(1, min(k, 50)), filters=filters)
-                _split_at_floor(context)
-            except ScanError as exc:
-                message, hint = swedish(exc)
-                return page("sok.html", 400, error=message, hint=hint, **context)
-            except ValueError:
-                return page("sok.html", 400, error="året måste vara ett tal", hint="", **context)
-        return page("sok.html", **context)
+    add_result_routes(app, scan, page, swedish, quote_gate, jobs)  # Sök, Citat and the downloads (webresults)
 
     @app.get("/klassificera", response_class=HTMLResponse)
     def klassificera_form():
@@ -379,44 +339,18 @@ def create_app(
             headers={"Cache-Control": "no-store"},
         )
 
-    @app.get("/citat", response_class=HTMLResponse)
-    def citat(claim: str = "", trend: str = ""):
-        context = dict(
-            title="Hitta citat",
-            active="/citat",
-            claim=claim,
-            trend=trend,
-            quotes=[],
-            markdown="",
-            searched=bool(claim or trend),
-        )
-        if not context["searched"]:
-            return page("citat.html", **context)
-        try:
-            heading = claim
-            text = claim
-            if trend:
-                chosen = scan.taxonomy.get(int(trend))
-                text, heading = chosen.query, f"Trend {chosen.id}: {chosen.name}"
-            with quote_gate.enter(), scan.lock:  # Busy (503) when too many wait
-                quotes = find_quotes(scan.index, scan.encoder, text, k=8, check=not trend)
-            context.update(quotes=quotes, markdown=to_markdown(quotes, heading))
-        except ScanError as exc:
-            message, hint = swedish(exc)
-            return page("citat.html", 400, error=message, hint=hint, **context)
-        except ValueError:
-            return page("citat.html", 400, error="välj en trend i listan", hint="", **context)
-        return page("citat.html", **context)
-
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
         from scan.ingest import extraction_problems
+        from scan.metadata import title_origin_sv
 
         index = scan.index  # one generation for the whole page
         docs = index.documents()
         problems = {d.doc_id: extraction_problems(index.extraction_report(d.doc_id)) for d in docs}
+        origins = {d.doc_id: title_origin_sv(index.metadata_origin(d.doc_id)) for d in docs}  # scan.metadata
         return page(
             "kallor.html",
+            origins=origins,
             title="Källor",
             active="/kallor",
             docs=docs,

@@ -10,6 +10,18 @@
       catch (e) { area.classList.remove("sr-only"); area.select(); status.textContent = "Markera och kopiera texten ovan (Ctrl+C)."; }
     });
   }
+  // "Kopiera" beside each hit, quote and evidence passage: its text with its citation (data-copy)
+  for (const button of document.querySelectorAll("button.copy[data-copy]")) {
+    button.addEventListener("click", async () => {
+      const status = button.parentElement.querySelector(".copy-status");
+      try { await navigator.clipboard.writeText(button.dataset.copy); status.textContent = "Kopierat."; }
+      catch (e) { status.textContent = "Kunde inte kopiera här: " + button.dataset.copy; }
+    });
+  }
+  // filters and the grouping apply at once when ticked (the Sök button does the same without JavaScript)
+  for (const box of document.querySelectorAll("input[data-autosubmit]")) {
+    box.addEventListener("change", () => { if (box.form.querySelector("#q").value.trim()) { box.form.requestSubmit(); } });
+  }
   // forms that start slow work: a busy state at once, and no second press
   for (const form of document.querySelectorAll("form[data-busy]")) {
     form.addEventListener("submit", (event) => {
