@@ -376,3 +376,36 @@ def test_a_trends_file_that_is_not_utf8_text_gives_one_line(content, run, idx, t
     assert_one_clear_error(result, "trender.toml")
     assert "UTF-8" in result.stderr or "TOML" in result.stderr
     assert_one_clear_error(run("quotes", "--trend", "1", "--trends", trends, "--index", idx), "trender.toml")
+
+
+# ---- found by a new user's probe -------------------------------------------------------------
+def test_ingest_of_a_folder_with_nothing_readable_is_an_error_not_a_success(run, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.xyz").write_text("not a format scan reads")
+    result = run("ingest", empty, "--index", tmp_path / "idx")
+    assert_one_clear_error(result, str(empty))
+    assert "Markdown" in result.stderr and not (tmp_path / "idx").exists()
+
+
+def test_pypdf_log_lines_do_not_leak_before_scans_own_message(tmp_path):
+    bad = tmp_path / "x.pdf"
+    bad.write_bytes(b"\x1b\x9ea\xbcj" + os.urandom(2000))
+    good = tmp_path / "a.md"
+    good.write_text("# Rubrik\n\nEn mening om tillit i kommunen.\n")
+    proc = _scan("ingest", tmp_path, "--index", tmp_path / "idx", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "Skipped" in proc.stderr and "x.pdf" in proc.stderr
+    assert "WARNING" not in proc.stderr and "pypdf._reader" not in proc.stderr, proc.stderr
+
+
+def test_serve_on_a_port_in_use_is_one_clear_error(run, idx):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run("serve", "--port", port, "--index", idx)
+    assert_one_clear_error(result, str(port))
+    assert f"--port {port + 1}" in result.stderr

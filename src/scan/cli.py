@@ -111,6 +111,8 @@ def _filters(docs, publisher, year, kind, languages=()):
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # pypdf's own complaints ("EOF marker not found"): scan reports a bad PDF in its words
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 @click.group(cls=ScanGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,7 +160,7 @@ def _open(index_dir: Path, model: str | None):
 )
 @max_file_option
 def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentences, progress, max_file_mb):
-    """Add files and folders (Markdown, text, PDF) to the index.
+    """Add files and folders (Markdown, text, PDF, Word, HTML) to the index.
 
     Re-running embeds only new or changed documents and drops removed ones.
     With no PATHS, ingests corpus/.
@@ -201,6 +203,11 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
         f"{len(report.removed)} removed",
         f"{len(report.skipped)} skipped",
     ]
+    if not (report.added or report.updated or report.unchanged or report.removed or report.skipped):
+        raise ScanError(
+            f"found no files to ingest in {', '.join(str(p) for p in paths)}",
+            "give Markdown, text, PDF, Word or HTML files, or folders that hold them",
+        )
     click.echo(f"Ingested into {index_dir}: {', '.join(parts)}; {report.passages} passages embedded.", err=True)
     for doc_id, fields in report.metadata_updated:
         click.echo(f"Metadata updated, not embedded again: {doc_id} ({', '.join(fields)})", err=True)
@@ -531,10 +538,27 @@ def serve(host, port, trends_file, max_upload_mb, job_timeout, index_dir):
     from scan.web import create_app
     from scan.webjobs import Jobs
 
+    _check_port(host, port)
     jobs = Jobs(index_dir, trends_file, time_limit=job_timeout)
     app = create_app(index_dir, trends_file, max_upload_mb=max_upload_mb, jobs=jobs)
     click.echo(f"scan is running at http://{host}:{port}/ (Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another program holds before anything starts (uvicorn would say "running", then fail)."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise ScanError(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}",
+            f"stop the program that uses port {port}, or choose another: scan serve --port {port + 1}",
+        ) from None
 
 
 # ---- fetch ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from scan.parse import read_document, supported
 from scan.sentences import quote_units
 from scan.sources import SourceList, load_sources
 from scan.split import SplitSettings, split_document
-from scan.store import IndexWriter
+from scan.store import Index, IndexWriter
 
 logger = logging.getLogger(__name__)
 EMBED_ROUND = 256  # passages per call to the encoder: large enough to batch well, small enough for progress
@@ -71,6 +71,11 @@ def ingest(
     max_bytes = max_file_bytes(max_file_mb)  # per file; None: $SCAN_MAX_FILE_MB or 200 MB
     report = IngestReport()
     files = _collect(paths, report.skipped)
+    if not files and not report.skipped and Index.live_generation(index_dir) is None:
+        raise ScanError(  # before a writer makes an empty index folder
+            f"found no files to ingest in {', '.join(str(p) for p in paths)}",
+            "give Markdown, text, PDF, Word or HTML files, or folders that hold them",
+        )
     source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
     settings = {"split": asdict(split), "batch_size": batch_size}
     if hasattr(encoder, "batch_precision"):  # the default model: bfloat16 batches where the CPU has them
