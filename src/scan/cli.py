@@ -485,7 +485,7 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, out
             continue
         verdict = f"{result.label}. {names[result.label]}" if result.label else "no trend"
         click.echo(click.style(f"{result.title}", bold=True) + f"  ({result.path}, {result.n_passages} passages)")
-        click.echo(f"  label: {verdict}")
+        click.echo(f"  label: {verdict} (confidence {result.confidence:.2f})")
         for t in sorted(result.scores, key=lambda t: -result.scores[t]):
             mark = "*" if t in result.labels else " "
             click.echo(
@@ -493,6 +493,8 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, out
             )
         click.echo(f"    {'no trend':55s} {result.none:5.2f}")
         for t in result.labels:
+            if not result.evidence[t]:
+                click.echo(click.style(f"  evidence for {t}: no single passage shows it clearly", dim=True))
             for e in result.evidence[t][:2]:
                 where = f"s. {e.page}" if e.page else ""
                 click.echo(
@@ -762,19 +764,10 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
 
     index, encoder = _open(index_dir, None)
     if task == "classify":
-        from scan.config import project_file
+        from scan.classify_eval import run_cli
         from scan.taxonomy import load_taxonomy
 
-        labelled = ev.load_labelled_texts(data_file or project_file("eval/classify.toml"))
-        for result in ev.evaluate_classification(index, encoder, load_taxonomy(), labelled):
-            if as_json:
-                click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-            else:
-                none = "n/a" if result.none_f1 is None else f"{result.none_f1:.3f}"
-                click.echo(
-                    f"{result.name:42s} n={result.n:3d}  accuracy={result.accuracy:.3f}  "
-                    f"macro-F1={result.macro_f1:.3f}  none-F1={none}  ECE={result.ece:.3f}"
-                )
+        run_cli(index, encoder, load_taxonomy(), data_file, as_json)
         return
     if task == "support":
         from scan.support_eval import default_pairs_file, evaluate_support, load_pairs

@@ -268,8 +268,8 @@ def format_mixed(result: dict) -> list[str]:
         return "  -  " if v is None else f"{100 * v:5.1f}"
 
     lines = [
-        "                 top 5 (%)                                              answers above the floor",
-        "lang split   n  off-topic table chapter@1 chapter@5 doc@5 answer@1 answer@5 | per query off-topic %",
+        "                 top 5 (%)                                              answers above the floor (%)",
+        "lang split   n  off-topic table chapter@1 chapter@5 doc@5 answer@1 answer@5 | answered per query off-topic %",
     ]
     for lang, splits in result["languages"].items():
         for split, m in splits.items():
@@ -277,7 +277,7 @@ def format_mixed(result: dict) -> list[str]:
             lines.append(
                 f"{lang:4s} {split:5s} {m['n']:3d}  {pct(m['offtopic@5'])}   {pct(m['table@5'])} {pct(m['chapter@1'])}"
                 f"     {pct(m['chapter@5'])}    {pct(m['doc@5'])} {pct(m['answer@1'])}    {pct(m['answer@5'])}   "
-                f"| {per_query}     {pct(m['offtopic_answers'])}"
+                f"| {pct(m['above_floor'])}    {per_query}     {pct(m['offtopic_answers'])}"
             )
     lines.append("off-topic queries (nothing in the library answers them):")
     lines.append("lang split   n  no answer (%)  top-5 hits above the floor (%)")

@@ -286,7 +286,7 @@ def evaluate_classification(index: Index, encoder: Encoder, taxonomy, labelled: 
     classes = (trends.NONE, *trend_ids)
     results = []
     pool = np.flatnonzero((data.groups == 0) | (data.groups == 2))  # corpus passages and background
-    always = np.flatnonzero(data.groups == 1)  # descriptions always train
+    always = np.flatnonzero(np.isin(data.groups, (1, 4, 5)))  # descriptions and other publishers' texts always train
     sentences = np.flatnonzero(data.groups == 3)  # train with their passage, never tested
     probs = np.zeros((len(pool), len(classes)))
     counts = np.bincount(data.labels[pool])

@@ -80,16 +80,13 @@ def search(
     keyword: list[tuple[int, float]] = []
     query_vector = None
     score_of = None
-    cosine_of = None
     if mode in ("dense", "hybrid"):
         if encoder is None:
             raise ScanError(f"{mode} search needs an encoder", "use --mode keyword, or open the index with its encoder")
         query_vector = encoder.encode_queries([query])[0]
         chosen = method or crosslingual.DEFAULT_METHOD
         pool = allowed
-        dense, score_of, cosine_of = crosslingual.dense_candidates(
-            index, query_vector, query, max(k, POOL), pool, chosen
-        )
+        dense, score_of, _ = crosslingual.dense_candidates(index, query_vector, query, max(k, POOL), pool, chosen)
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
     cosine: dict[int, float] = {}
@@ -106,8 +103,16 @@ def search(
         bonus = {pid: KEYWORD_WEIGHT * s / top for pid, s in keyword}
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
-    rated = relevance.rate(ranked, dense, keyword, mode, cosine, index.encoder_name, cosine_of)
     rows = index.passages([pid for pid, _ in ranked])
+    rated = relevance.rate(
+        [pid for pid, _ in ranked],
+        mode,
+        encoder,
+        query,
+        query_vector,
+        {pid: row[0] for pid, row in rows.items()},
+        lambda ids: relevance.stored_vectors(index, ids),
+    )
     cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
     hits = []
     for pid, score in ranked:
