@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,14 +220,20 @@ def classify_document(
     split: SplitSettings = SplitSettings(),
     keep_passages: bool = False,
     progress=None,
+    passages: list[Passage] | None = None,
+    vectors: Callable[[list[Passage]], np.ndarray] | None = None,
 ) -> Classification:
     """Score a document against the trends.
 
     >>> result = classify_document(read_document(Path("rapport.pdf")), model, encoder, load_taxonomy())  # doctest: +SKIP
     >>> result.label, round(result.scores[4], 2)
     (4, 0.71)
+
+    `passages` and `vectors` (a function giving a batch of passages' vectors) let a caller that
+    already has them, such as the library overview with the index's stored vectors, skip the split
+    and the encoder.
     """
-    passages = split_document(doc, split)
+    passages = split_document(doc, split) if passages is None else passages
     if not passages:
         raise ScanError(f"{doc.path}: no text to classify", "check that the file holds body text")
     lang = language(doc.text)
@@ -247,7 +254,7 @@ def classify_document(
     lengths: list[np.ndarray] = []
     for i in range(0, len(passages), BATCH):
         batch = passages[i : i + BATCH]
-        probs = model.proba(encoder.encode_passages([p.text for p in batch]))
+        probs = model.proba(vectors(batch) if vectors else encoder.encode_passages([p.text for p in batch]))
         weights = np.array([len(p.text) for p in batch], dtype=np.float64)
         rows.append(probs.astype(np.float32))
         lengths.append(weights)

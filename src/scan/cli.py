@@ -442,21 +442,31 @@ def _fmt(value: float | None) -> str:
 )
 @trends_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--csv", "csv_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the comparison as CSV.")
+@click.option(
+    "--xlsx",
+    "xlsx_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write comparison and evidence as XLSX.",
+)
 @max_file_option
 @output_options
 @index_option
 @json_option
-def classify(files, per_passage, report, trends_file, progress, max_file_mb, output, index_dir, as_json):
+def classify(
+    files, per_passage, report, trends_file, progress, csv_file, xlsx_file, max_file_mb, output, index_dir, as_json
+):
     """Which trends FILES speak to: a score per trend, the label (or none), and the evidence.
 
-    Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and the
-    taxonomy, and trained again when either changes.
+    FILES are files or folders (read recursively, as ingest does); several documents are compared side by
+    side. Reads .md, .txt, .pdf, .docx and .html. The trend model is learned from the index's analysis and
+    the taxonomy, and trained again when either changes.
     """
     from tqdm import tqdm
 
     from scan.classify import classify_document
+    from scan.classify_batch import read_inputs
     from scan.context import link_evidence
-    from scan.parse import read_document
     from scan.taxonomy import load_taxonomy
     from scan.trends import load_or_train
 
@@ -467,7 +477,10 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, out
     check_output(output)
 
     max_bytes = max_file_bytes(max_file_mb)
-    docs = [read_document(Path(f), max_bytes=max_bytes) for f in files]  # every file readable before the slow part
+    docs, skipped = read_inputs([Path(f) for f in files], max_bytes)  # every file read before the slow part
+    for name, reason in skipped:
+        click.secho(f"Skipped {name}: {reason}", fg="yellow", err=True)
+    side_by_side = len(docs) > 1 and not as_json
     index, encoder = _open(index_dir, None)
     model = load_or_train(index, encoder, taxonomy)
     show = sys.stderr.isatty() if progress is None else progress
@@ -482,6 +495,8 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, out
             click.secho(f"Warning: {warning}", fg="yellow", err=True)
         if as_json:
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            continue
+        if side_by_side:  # printed together after the loop
             continue
         verdict = f"{result.label}. {names[result.label]}" if result.label else "no trend"
         click.echo(click.style(f"{result.title}", bold=True) + f"  ({result.path}, {result.n_passages} passages)")
@@ -509,6 +524,10 @@ def classify(files, per_passage, report, trends_file, progress, max_file_mb, out
                     + " ".join(p.passage.text.split())[:80]
                 )
         click.echo()
+    if side_by_side or csv_file or xlsx_file:
+        from scan.classify_batch import write_comparison
+
+        write_comparison(results, taxonomy, side_by_side, csv_file, xlsx_file)
     if output:
         from scan.cli_export import write_classifications
 
@@ -858,8 +877,10 @@ def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
         click.echo(f"    no right chapter in the top 5: {miss}", err=True)
 
 
+from scan.cli_overview import overview  # noqa: E402  (registered here: its module imports this one)
 from scan.cli_show import show  # noqa: E402
 
+main.add_command(overview)
 main.add_command(show)
 
 

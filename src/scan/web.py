@@ -361,4 +361,7 @@ def create_app(
         )
 
     install_api(app, scan, jobs, quote_gate, max_upload_mb)  # /api/… and /openapi.json (scan.webapi)
+    from scan.weboverview import add_overview
+
+    add_overview(app, scan, page)
     return app
