@@ -148,11 +148,17 @@ PUBLISHERS = [f"Myndighet {c}" for c in "ABCDEFGHIJ"]
 
 def build_index(path: Path, n: int, texts: list[str], base: np.ndarray) -> dict:
     """A synthetic index of n passages (documents of PER_DOC passages) written by scan's own writer."""
+    from scan.classify import language
+    from scan.kinds import passage_kind
     from scan.store import IndexWriter
     from scan.types import Document, Passage, Section
 
     vectors, origin, mixed = synthetic(base, n, seed=1)
     passage_texts = synthetic_texts(texts, origin, mixed)
+    # each synthetic passage has the kind and language of its real base text: a library with tables and
+    # boilerplate (which the default kind filter leaves out) in Swedish and English (the language remedy)
+    base_kind = [passage_kind(t) for t in texts]
+    base_language = [{"other": "sv"}.get(lang, lang) for lang in map(language, texts)]
     start = time.perf_counter()
     with IndexWriter(path, "bench-e5-synthetic", base.shape[1], {"bench": n}, rebuild=True) as writer:
         for d, lo in enumerate(range(0, n, PER_DOC)):
@@ -170,7 +176,16 @@ def build_index(path: Path, n: int, texts: list[str], base: np.ndarray) -> dict:
                 metadata={"publisher": PUBLISHERS[d % len(PUBLISHERS)], "year": 2015 + d % 10},
             )
             passages = [
-                Passage(doc.doc_id, s, t, int(offsets[s]), int(offsets[s]) + len(t), ("Rapport",))
+                Passage(
+                    doc.doc_id,
+                    s,
+                    t,
+                    int(offsets[s]),
+                    int(offsets[s]) + len(t),
+                    ("Rapport",),
+                    kind=base_kind[origin[lo + s]],
+                    language=base_language[origin[lo + s]],
+                )
                 for s, t in enumerate(chunk)
             ]
             writer.add(doc, passages, vectors[lo : lo + PER_DOC])
@@ -182,8 +197,9 @@ def build_index(path: Path, n: int, texts: list[str], base: np.ndarray) -> dict:
 
 def legacy_index(index):
     """The same index searched the way scan did before (bench baseline): filters by reconstructing
-    every allowed vector, keywords scored by FTS5 for every matching passage."""
-    from scan.keywords import analyze
+    every allowed vector, keywords scored by FTS5 for every matching passage (under a filter: FTS5's
+    scores masked, as scan does below bm25.ARRAYS_FROM passages; FTS5 with a ``rowid IN`` list of the
+    allowed passages, what scan did before, would take minutes per query here)."""
 
     class Legacy(type(index)):
         def dense(self, query, k, allowed=None):
@@ -192,20 +208,6 @@ def legacy_index(index):
                 return scored[:k]
             scores, ids = self.vectors.search(np.ascontiguousarray(query.reshape(1, -1)), min(k, len(self)))
             return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-        def keyword(self, query, k, allowed=None):
-            terms = sorted(set(analyze(query)))
-            if not terms or allowed == []:
-                return []
-            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            where = f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})" if allowed is not None else ""
-            rows = self.db.execute(
-                "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ?"
-                + where
-                + " ORDER BY bm25(passages_fts) LIMIT ?",
-                (match, k),
-            ).fetchall()
-            return [(int(r[0]), float(r[1])) for r in rows]
 
     legacy = Legacy(index.root, index.generation, index.manifest, index.vectors, index.db)
     legacy._postings = False
@@ -230,7 +232,7 @@ def run_index(n: int, reps: int) -> dict:
     from scan.types import Filters
 
     texts, base, query_vectors = base_set()
-    path = CACHE / f"index-{n}-f{FORMAT}"
+    path = CACHE / f"index-{n}-f{FORMAT}-kinds"  # (passages with kinds and languages)
     built = None
     try:
         index = Index.open(path)
@@ -284,9 +286,16 @@ def run_index(n: int, reps: int) -> dict:
             [t for q in x for t in timed(lambda q=q: index.vectors.search(q.reshape(1, -1), 50), reps)]
         )
     ann.set_threads()
+    import search_stages  # where the time of one search goes (shares of the whole, this run)
+
+    stages = {
+        name: search_stages.measure(path, n, mode, f, max(1, reps // 2))
+        for name, (mode, f) in search_stages.CASES.items()
+    }
     return {
         "passages": n,
         "build": built,
+        "stages": stages,
         "identical_to_before": same,
         "search_ms": rows,
         "faiss_flat_alone_k50": floor,
@@ -459,6 +468,18 @@ def render(r: dict) -> str:
             f"(vectors {x['vector_index']['type']}, keyword arrays {x['keyword_arrays']})."
         )
         lines.append("")
+        if "stages" in x:  # bench/search_stages.py: share of each stage in the mean time of one search
+            cases = list(x["stages"])
+            lines += ["| stage: share of one search | " + " | ".join(cases) + " |", "|---|" + "---|" * len(cases)]
+            for stage in next(iter(x["stages"].values())):
+                cells = [x["stages"][c][stage].get("share") for c in cases]
+                if stage == "total":
+                    lines.append(
+                        "| total p50 (ms) | " + " | ".join(str(x["stages"][c][stage]["p50_ms"]) for c in cases) + " |"
+                    )
+                else:
+                    lines.append(f"| {stage} | " + " | ".join(f"{v:.0%}" for v in cells) + " |")
+            lines.append("")
     for key in sorted(k for k in r if k.startswith("approximate_")):
         x = r[key]
         kinds = [k for k in ("IVFFlat", "HNSWFlat") if k in x]

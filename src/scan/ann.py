@@ -144,12 +144,12 @@ def fit(index, trained_on: int | None = None) -> tuple[Any, int | None]:
     return index, None
 
 
-def search(index, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
-    """(passage id, cosine) of the k nearest passages, among `allowed` if given."""
+def search(index, query: np.ndarray, k: int, allowed: list[int] | np.ndarray | None = None) -> list[tuple[int, float]]:
+    """(passage id, cosine) of the k nearest passages, among `allowed` (a list or array of ids) if given."""
     import faiss
 
     n = int(index.ntotal)
-    if n == 0 or allowed == []:
+    if n == 0 or (allowed is not None and len(allowed) == 0):
         return []
     x = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     selector, bitmap = None, None

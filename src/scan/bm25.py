@@ -144,7 +144,9 @@ class Postings:
                 hi = mid
         return lo if lo < len(self.term_starts) - 1 and self._term(lo) == key else None
 
-    def top(self, terms: list[str], k: int, allowed: list[int] | None = None) -> list[tuple[int, float]] | None:
+    def top(
+        self, terms: list[str], k: int, allowed: list[int] | np.ndarray | None = None
+    ) -> list[tuple[int, float]] | None:
         """(passage id, BM25 score) of the k best passages for the sorted, distinct query `terms`;
         None if FTS5 must answer (a term it would read as several tokens)."""
         if not all(_safe(t) for t in terms):
@@ -165,14 +167,27 @@ class Postings:
             scores[ids] += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * d / avgdl)))
             matched[ids] = True
         if allowed is not None:
-            keep = np.zeros(len(self.lengths), dtype=bool)
-            inside = np.asarray(allowed, dtype=np.int64)
-            inside = inside[(inside >= 0) & (inside < len(keep))]
-            keep[inside] = True
-            matched &= keep
+            matched &= mask(allowed, len(self.lengths))
         candidates = np.flatnonzero(matched)
-        if len(candidates) > k:  # the k best, and everything tied with the k-th
-            kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
-            candidates = candidates[scores[candidates] >= kth]
-        order = np.lexsort((candidates, -scores[candidates]))[:k]
-        return [(int(candidates[j]), float(scores[candidates[j]])) for j in order]
+        return best(candidates, scores[candidates], k)
+
+
+def mask(allowed, size: int) -> np.ndarray:
+    """A boolean mask over passage ids 0 .. size - 1, True for the ids in `allowed` (a list or an
+    array of ids; ids outside the range are ignored). Filters are applied to scores with it."""
+    keep = np.zeros(size, dtype=bool)
+    inside = np.asarray(allowed, dtype=np.int64)
+    inside = inside[(inside >= 0) & (inside < size)]
+    keep[inside] = True
+    return keep
+
+
+def best(ids: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (id, score) of distinct `ids`, by score descending and then id ascending: the
+    order in which FTS5's ``ORDER BY bm25(...) LIMIT k`` returns them."""
+    if len(ids) > k:  # the k best, and everything tied with the k-th
+        kth = np.partition(scores, len(ids) - k)[len(ids) - k]
+        chosen = scores >= kth
+        ids, scores = ids[chosen], scores[chosen]
+    order = np.lexsort((ids, -scores))[:k]
+    return [(int(ids[j]), float(scores[j])) for j in order]

@@ -30,7 +30,7 @@ cosine: with one language there is no bias to remove, and search there is as bef
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,7 @@ import numpy as np
 from scan.store import Index
 
 METHODS: tuple[str, ...] = ("none", "centre", "project", "shift", "balance")
+CENTRED = ("centre", "balance")  # the methods that score on the centred vectors (not on the plain cosine)
 DEFAULT_METHOD = "balance"  # chosen on the dev half of eval/mixed.toml (README, "Mixed library")
 ANCHOR = 5  # best scores per language that `balance` compares
 BALANCE = 0.75  # share of the gap between the languages that `balance` removes (dev: 0.5 left English 13 points behind)
@@ -52,6 +53,7 @@ class PassageSpace:
     means: dict[str, np.ndarray]  # language -> mean vector of its passages
     direction: np.ndarray | None  # unit vector from the Swedish to the English mean
     row_of: dict[int, int]
+    centred: np.ndarray | None = None  # the rows centred on their language's mean, renormalised (on first use)
 
 
 _spaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -105,9 +107,18 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return m / np.where(norms == 0, 1, norms)
 
 
-def scores(space: PassageSpace, query: np.ndarray, query_language: str, method: str = DEFAULT_METHOD) -> np.ndarray:
-    """A score per row of `space.matrix`, on the scale of a cosine."""
-    raw = space.matrix @ query
+def scores(
+    space: PassageSpace,
+    query: np.ndarray,
+    query_language: str,
+    method: str = DEFAULT_METHOD,
+    raw: np.ndarray | None = None,
+) -> np.ndarray:
+    """A score per row of `space.matrix`, on the scale of a cosine (`raw`: ``space.matrix @ query``
+    if the caller has it already; `centre` and `balance` do not need it)."""
+    if method in CENTRED and len(space.means) >= 2:
+        return _centred_scores(space, query, query_language)
+    raw = space.matrix @ query if raw is None else raw
     if method == "none" or not len(raw) or len(space.means) < 2:
         return raw  # a library in one language has no language bias to remove
     if method == "project":
@@ -118,15 +129,6 @@ def scores(space: PassageSpace, query: np.ndarray, query_language: str, method: 
         q_d = float(query @ d)
         denom = np.sqrt(np.clip(1 - p_d**2, 1e-9, None) * max(1 - q_d**2, 1e-9))
         return (raw - p_d * q_d) / denom
-    if method in ("centre", "balance"):
-        if not space.means:
-            return raw
-        centred = space.matrix.copy()
-        for lang, mean in space.means.items():
-            centred[space.languages == lang] -= mean
-        q_mean = space.means.get(query_language)
-        q = query - q_mean if q_mean is not None else query
-        return _normalise(centred) @ _normalise(q)
     if method == "shift":
         out = raw.copy()
         overall = float(raw.mean())
@@ -135,6 +137,17 @@ def scores(space: PassageSpace, query: np.ndarray, query_language: str, method: 
             out[rows] += overall - float(raw[rows].mean())
         return out
     raise ValueError(f"unknown method {method!r}")
+
+
+def _centred_scores(space: PassageSpace, query: np.ndarray, query_language: str) -> np.ndarray:
+    if space.centred is None:  # the same for every query: computed once per opened index
+        centred = space.matrix.copy()
+        for lang, mean in space.means.items():
+            centred[space.languages == lang] -= mean
+        space.centred = _normalise(centred)
+    q_mean = space.means.get(query_language)
+    q = query - q_mean if q_mean is not None else query
+    return space.centred @ _normalise(q)
 
 
 def query_language(query: str) -> str:
@@ -152,7 +165,7 @@ def dense_candidates(
     query_vector: np.ndarray,
     query: str,
     k: int,
-    allowed: set[int] | None,
+    allowed: Collection[int] | np.ndarray | None,
     method: str = DEFAULT_METHOD,
 ) -> tuple[list[tuple[int, float]], Callable[[int], float], Callable[[int], float]]:
     """The k best (passage id, score) among `allowed` (None: all), the score of any passage id, and
@@ -162,17 +175,22 @@ def dense_candidates(
     cosine: the remedies need every vector, which only the exact index keeps at hand.
     """
     if not _exact(index):
-        ranked = index.dense(query_vector, k, None if allowed is None else sorted(allowed))
+        ranked = index.dense(query_vector, k, None if allowed is None else np.sort(_ids(allowed)))
 
         def cosine(pid: int) -> float:
             return index.cosines(query_vector, [pid])[pid]
 
         return ranked, cosine, cosine
     space = passage_space(index)
-    s = scores(space, query_vector, query_language(query), method)
-    raw = space.matrix @ query_vector
-    if allowed is not None:
-        keep = np.fromiter((int(i) in allowed for i in space.ids), dtype=bool, count=len(space.ids))
+    # the plain cosine of every passage is one more pass over all vectors: the centred methods do
+    # not need it, and then the plain cosine of a hit is computed when asked for (`plain` below)
+    raw = None if method in CENTRED and len(space.means) >= 2 else space.matrix @ query_vector
+    s = scores(space, query_vector, query_language(query), method, raw)
+    if allowed is not None:  # a bitmap over passage ids, read at each row's id
+        wanted = _ids(allowed)
+        bits = np.zeros(max(int(space.ids.max(initial=-1)), int(wanted.max(initial=-1))) + 1, dtype=bool)
+        bits[wanted[wanted >= 0]] = True
+        keep = bits[space.ids]
     else:
         keep = np.ones(len(s), dtype=bool)
     if method == "balance" and len(space.means) == 2:
@@ -182,7 +200,18 @@ def dense_candidates(
     top = np.argpartition(-s_masked, k - 1)[:k] if k else np.zeros(0, dtype=int)
     top = top[np.argsort(-s_masked[top])]
     ranked = [(int(space.ids[r]), float(s[r])) for r in top if np.isfinite(s_masked[r])]
-    return ranked, lambda pid: float(s[space.row_of[pid]]), lambda pid: float(raw[space.row_of[pid]])
+
+    def plain(pid: int) -> float:
+        row = space.row_of[pid]
+        return float(raw[row] if raw is not None else space.matrix[row] @ query_vector)
+
+    return ranked, lambda pid: float(s[space.row_of[pid]]), plain
+
+
+def _ids(allowed: Collection[int] | np.ndarray) -> np.ndarray:
+    if isinstance(allowed, np.ndarray):
+        return allowed.astype(np.int64, copy=False)
+    return np.fromiter(allowed, dtype=np.int64, count=len(allowed))
 
 
 def _balance(s: np.ndarray, languages: np.ndarray, keep: np.ndarray) -> np.ndarray:

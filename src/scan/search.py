@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+
 from scan import crosslingual, kinds, relevance
 from scan.embed import Encoder
 from scan.errors import ScanError
@@ -67,8 +69,13 @@ def search(
     if passage_kinds is None and mode != "keyword":
         passage_kinds = kinds.RANKED
     if passage_kinds is not None and set(passage_kinds) != set(kinds.KINDS):
-        of_kind = set(index.ids_of_kinds(passage_kinds))
-        allowed = sorted(of_kind if allowed is None else of_kind.intersection(allowed))
+        of_kind = index.kind_mask(passage_kinds)  # a boolean mask over passage ids, read once per index
+        if allowed is not None:
+            ids = np.unique(np.asarray(allowed, dtype=np.int64))  # sorted, each once
+            ids = ids[(ids >= 0) & (ids < len(of_kind))]
+            allowed = ids[of_kind[ids]]
+        elif int(of_kind.sum()) < len(index):  # (a filter that allows every passage is no filter)
+            allowed = np.flatnonzero(of_kind)
     dense: list[tuple[int, float]] = []
     keyword: list[tuple[int, float]] = []
     query_vector = None
@@ -78,7 +85,7 @@ def search(
             raise ScanError(f"{mode} search needs an encoder", "use --mode keyword, or open the index with its encoder")
         query_vector = encoder.encode_queries([query])[0]
         chosen = method or crosslingual.DEFAULT_METHOD
-        pool = None if allowed is None else set(allowed)
+        pool = allowed
         dense, score_of, _ = crosslingual.dense_candidates(index, query_vector, query, max(k, POOL), pool, chosen)
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)

@@ -154,6 +154,7 @@ class Index:
         self._texts: dict[str, str] = {}
         self._postings: bm25.Postings | None | bool = None  # False: none saved (FTS5 answers)
         self._listing: list[StoredDocument] | None = None
+        self._kind_codes: tuple[np.ndarray, list[str]] | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @staticmethod
@@ -406,7 +407,9 @@ class Index:
         found = [r[0] for r in self.db.execute(sql, args)]
         return found if filters.passage_ids is None else [i for i in found if i in filters.passage_ids]
 
-    def dense(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+    def dense(
+        self, query: np.ndarray, k: int, allowed: list[int] | np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """(passage id, cosine) of the k nearest passages (among `allowed`, if given)."""
         return ann.search(self.vectors, query, k, allowed)
 
@@ -422,6 +425,19 @@ class Index:
         kinds = sorted(kinds)
         marks = ",".join("?" * len(kinds))
         return [r[0] for r in self.db.execute(f"SELECT id FROM passages WHERE kind IN ({marks})", kinds)]
+
+    def kind_mask(self, kinds) -> np.ndarray:
+        """A boolean mask over passage ids (index = id): True where the passage's kind (scan.kinds) is
+        one of `kinds`. The kinds are read once per opened index (a generation never changes)."""
+        if self._kind_codes is None:
+            rows = self.db.execute("SELECT id, kind FROM passages").fetchall()
+            names = sorted({r[1] for r in rows})
+            code = {name: i for i, name in enumerate(names)}
+            codes = np.full(max((r[0] for r in rows), default=-1) + 1, -1, dtype=np.int16)
+            codes[np.array([r[0] for r in rows], dtype=np.int64)] = [code[r[1]] for r in rows]
+            self._kind_codes = codes, names
+        codes, names = self._kind_codes
+        return np.isin(codes, [i for i, name in enumerate(names) if name in set(kinds)])
 
     def passage_languages(self) -> tuple[np.ndarray, list[str]]:
         """(passage ids, their language) for every passage, in id order."""
@@ -446,10 +462,10 @@ class Index:
             by_passage.setdefault((r["doc_id"], r["seq"]), []).append((r["start"], r["end"], r["text"], vector))
         return [(p, *unit) for p in passages for unit in by_passage.get((p.doc_id, p.seq), [])]
 
-    def keyword(self, query: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+    def keyword(self, query: str, k: int, allowed: list[int] | np.ndarray | None = None) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the best keyword matches on stemmed terms."""
         terms = sorted(set(analyze(query)))
-        if not terms or allowed == []:
+        if not terms or (allowed is not None and len(allowed) == 0):
             return []
         if self._postings is None:
             self._postings = bm25.Postings.open(self.generation) or False
@@ -458,13 +474,19 @@ class Index:
             if found is not None:
                 return found
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        where = ""
         if allowed is not None:
-            where = f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+            # FTS5 scores every match once and the filter is a mask over passage ids: a
+            # `rowid IN (...)` constraint would make FTS5 run the whole query once per allowed id
+            rows = self.db.execute(
+                "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?", (match,)
+            ).fetchall()
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+            keep = bm25.mask(allowed, int(ids.max(initial=-1)) + 1)[ids]
+            return bm25.best(ids[keep], scores[keep], k)  # in FTS5's order: score, then rowid
         rows = self.db.execute(
             "SELECT rowid, -bm25(passages_fts) AS s FROM passages_fts WHERE passages_fts MATCH ?"
-            + where
-            + " ORDER BY bm25(passages_fts) LIMIT ?",
+            " ORDER BY bm25(passages_fts) LIMIT ?",
             (match, k),
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
