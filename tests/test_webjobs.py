@@ -217,7 +217,7 @@ def test_a_job_queued_while_the_worker_starts_says_the_model_is_loading(index_di
         jobs.start()  # as `scan serve` does: the worker loads the model at once
         assert _wait(lambda: jobs.loading, 60)
         job = jobs.submit("rapport.txt", *_upload(tmp_path, FAST))
-        assert jobs.describe(job) == "i kö (modellen laddas)"
+        assert jobs.describe(job) == "i kö (klassificeringen förbereds)"
         assert _wait(lambda: not job.active, 300) and job.state == "done"
         assert jobs.describe(job) == "klar"
     finally:

@@ -131,7 +131,7 @@ class Jobs:
         if job.state != "queued":
             return job.message()
         text = job.message(self.ahead(job))
-        return text + " (modellen laddas)" if self.loading else text
+        return text + " (klassificeringen förbereds)" if self.loading else text
 
     def ahead(self, job: Job) -> int:
         """How many jobs will run before this queued one."""
@@ -250,7 +250,7 @@ class Jobs:
             return
         self._stop_worker()
         if job is not None:
-            job.phase = "laddar modellen"
+            job.phase = "förbereder klassificeringen"
         # A fork server (a clean process that has imported scan once) forks each worker: never a fork
         # of the server, whose torch threads may be running, and a restart does not import again.
         ctx = multiprocessing.get_context("forkserver")
@@ -279,7 +279,7 @@ class Jobs:
             self.loading = False
         if message is None:
             self._stop_worker()
-            raise _Failed(("klassificeringen kunde inte starta (modellen laddades inte i tid)", ""), 503)
+            raise _Failed(("klassificeringen kunde inte starta (förberedelserna tog för lång tid)", ""), 503)
         if message[0] != "ready":
             self._stop_worker()
             raise _Failed((message[1], message[2]), 500)
