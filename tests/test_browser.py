@@ -3,38 +3,20 @@
 Marked `browser`; skipped where /usr/bin/chromium is not installed (.ci/run installs it)."""
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 from conftest import FIXTURES
+from livebrowser import MARKS, launch_browser, live_server
 from pdfgen import write_pdf
 
 from scan.embed import HashEncoder
 from scan.ingest import ingest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (apt-get install chromium)"),
-]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from scan.web import create_app
     from scan.webjobs import Jobs
 
@@ -44,29 +26,13 @@ def server(tmp_path_factory):
     ingest([corpus], root / "idx", HashEncoder(256))
     taxonomy = FIXTURES / "mini-trends.toml"
     app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", root
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base, root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_browser()
 
 
 @pytest.fixture

@@ -4,28 +4,19 @@ matrix, the charts by year and by publisher, a cell's link to its evidence, and 
 Marked `browser`; skipped where chromium is not installed (.ci/run installs it)."""
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 from conftest import FIXTURES
+from livebrowser import MARKS, launch_browser, live_server
 
 from scan.embed import HashEncoder
 from scan.ingest import ingest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (apt-get install chromium)"),
-]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from scan.web import create_app
     from scan.webjobs import Jobs
 
@@ -39,29 +30,13 @@ def server(tmp_path_factory):
     ingest([corpus], root / "idx", HashEncoder(256))
     taxonomy = FIXTURES / "mini-trends.toml"
     app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", root
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base, root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_browser()
 
 
 def _page(browser, server, width):

@@ -6,23 +6,16 @@ Marked `browser`; skipped where chromium is not installed."""
 
 import re
 import shutil
-import socket
-import threading
-import time
 from urllib.parse import quote
 
 import pytest
 from conftest import FIXTURES
+from livebrowser import MARKS, launch_browser, live_server
 
 from scan.embed import HashEncoder
 from scan.ingest import ingest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed (apt-get install chromium)"),
-]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+pytestmark = MARKS
 PHONE = 390
 JARGON = re.compile(
     r"\b(cosin\w*|embedding\w*|inbädd\w*|vektor\w*|vector\w*|faiss|bm25|logit\w*|encoder\w*|e5|hash-\d+|tokens?)\b",
@@ -33,8 +26,6 @@ LONG = "Bakgrundsanalys" * 12  # one word far wider than a phone
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from scan.web import create_app
     from scan.webjobs import Jobs
 
@@ -52,29 +43,13 @@ def server(tmp_path_factory):
     ingest([corpus], root / "idx", HashEncoder(256))
     taxonomy = FIXTURES / "mini-trends.toml"
     app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", root
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base, root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launch_browser()
 
 
 @pytest.fixture
