@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from scan.errors import ScanError
+from scan.evaluate import _f1  # per-class F1, shared with the corpus evaluation
 from scan.trendprofile import MIN_SHARE, NONE_MAJORITY
 
 SAMPLED_DOCUMENTS = 200
@@ -128,15 +129,6 @@ def load_set(path: Path) -> LabelledSet:
 
 
 # ---- metrics -------------------------------------------------------------------------------
-def _f1(gold: list[int], pred: list[int], cls: int) -> float | None:
-    tp = sum(1 for g, p in zip(gold, pred) if g == cls and p == cls)
-    fp = sum(1 for g, p in zip(gold, pred) if g != cls and p == cls)
-    fn = sum(1 for g, p in zip(gold, pred) if g == cls and p != cls)
-    if tp + fp + fn == 0:
-        return None
-    return 2 * tp / (2 * tp + fp + fn)
-
-
 def calibration(conf: np.ndarray, outcome: np.ndarray) -> tuple[float, list[dict]]:
     """ECE over BINS equal-width bins of `conf` (outcome: 0/1 or a true share), and the bins."""
     ece, bins = 0.0, []

@@ -233,22 +233,9 @@ def classification_metrics(name: str, gold: list[int], probs, classes: tuple[int
     conf = probs.max(axis=1)
     correct = np.array([g == p for g, p in zip(gold, pred)])
     f1s = [f for t in trend_ids if (f := _f1(gold, pred, t)) is not None]
-    bins = []
-    ece = 0.0
-    edges = np.linspace(0, 1, 11)
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (conf > lo) & (conf <= hi)
-        if inside.any():
-            ece += inside.mean() * abs(conf[inside].mean() - correct[inside].mean())
-            bins.append(
-                {
-                    "from": round(float(lo), 1),
-                    "to": round(float(hi), 1),
-                    "n": int(inside.sum()),
-                    "confidence": round(float(conf[inside].mean()), 3),
-                    "accuracy": round(float(correct[inside].mean()), 3),
-                }
-            )
+    from scan.classify_eval import calibration  # equal-width bins of the top score (its BINS = 10)
+
+    ece, bins = calibration(conf, correct)
     return ClassifyResult(
         name,
         len(gold),
