@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from scan.errors import ScanError
 
@@ -169,8 +167,8 @@ def create_app(
         TooLarge,
         install_error_pages,
         limited,
-        save_upload,
         security_headers,
+        stage_submission,
     )
 
     scan = scanner or Scanner(index_dir, trends_file)
@@ -263,20 +261,20 @@ def create_app(
         context["text"] = text[:MAX_PASTE_CHARS]
         folder = Path(tempfile.mkdtemp(prefix="scan-upload-"))
         try:
-            if isinstance(upload, UploadFile) and upload.filename:
-                if upload.size is not None and upload.size > limit:
-                    shutil.rmtree(folder)
-                    return page("klassificera.html", 413, **too_large)
-                path = await run_in_threadpool(save_upload, upload, folder, upload.filename, sniff)
-                title = Path(upload.filename).name
-            elif text.strip():
-                if len(text) > MAX_PASTE_CHARS:
-                    raise ScanError("texten är för lång för att klistras in", "ladda upp den som fil i stället")
-                path = folder / "upload.txt"
-                path.write_text(text, encoding="utf-8")
-                title = "Inklistrad text"
-            else:
-                raise ScanError("välj en fil eller klistra in text", "")
+            staged = await stage_submission(
+                upload,
+                text,
+                folder,
+                limit,
+                MAX_PASTE_CHARS,
+                sniff,
+                too_long=("texten är för lång för att klistras in", "ladda upp den som fil i stället"),
+                empty=("välj en fil eller klistra in text", ""),
+            )
+            if staged is None:
+                shutil.rmtree(folder)
+                return page("klassificera.html", 413, **too_large)
+            title, path = staged
             job = jobs.submit(title, folder, path)  # Busy when the queue is full: a 503 page
         except ScanError as exc:
             shutil.rmtree(folder, ignore_errors=True)

@@ -24,8 +24,6 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from scan.errors import ScanError
 
@@ -203,7 +201,7 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
         `scores`, `none`, `evidence`, …); 202 when it takes longer than `wait` seconds: the job,
         whose `status_url` gives the result when it is done."""
         from scan.web import MAX_PASTE_CHARS, sniff
-        from scan.websecurity import FORM_OVERHEAD, TooLarge, limited, save_upload
+        from scan.websecurity import FORM_OVERHEAD, TooLarge, limited, stage_submission
 
         limit = max_upload_mb * 1024 * 1024
         too_large = (f"filen är större än {max_upload_mb} MB", "dela upp den eller använd kommandot scan classify")
@@ -225,20 +223,20 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
             return api_error(413, *too_large)
         folder = Path(tempfile.mkdtemp(prefix="scan-upload-"))
         try:
-            if isinstance(upload, UploadFile) and upload.filename:
-                if upload.size is not None and upload.size > limit:
-                    shutil.rmtree(folder)
-                    return api_error(413, *too_large)
-                path = await run_in_threadpool(save_upload, upload, folder, upload.filename, sniff)
-                title = Path(upload.filename).name
-            elif text.strip():
-                if len(text) > MAX_PASTE_CHARS:
-                    raise ScanError("texten är för lång", "skicka den som fil i stället")
-                path = folder / "upload.txt"
-                path.write_text(text, encoding="utf-8")
-                title = "Inklistrad text"
-            else:
-                raise ScanError("skicka en fil (file) eller en text (text)", "")
+            staged = await stage_submission(
+                upload,
+                text,
+                folder,
+                limit,
+                MAX_PASTE_CHARS,
+                sniff,
+                too_long=("texten är för lång", "skicka den som fil i stället"),
+                empty=("skicka en fil (file) eller en text (text)", ""),
+            )
+            if staged is None:
+                shutil.rmtree(folder)
+                return api_error(413, *too_large)
+            title, path = staged
             job = jobs.submit(title, folder, path)  # Busy when the queue is full: a JSON 503
         except ScanError as exc:
             shutil.rmtree(folder, ignore_errors=True)

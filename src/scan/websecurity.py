@@ -210,6 +210,36 @@ def limited(request: Request, limit: int, message: str) -> Request:
     return Request(request.scope, counting)
 
 
+async def stage_submission(
+    upload,
+    text: str,
+    folder: Path,
+    limit: int,
+    max_chars: int,
+    sniff: Callable[[bytes, str], str],
+    too_long: tuple[str, str],
+    empty: tuple[str, str],
+) -> tuple[str, Path] | None:
+    """A classification request's file (if any, else its pasted text) saved into `folder`:
+    (title, path), or None when the file is over `limit` bytes. Pasted text over `max_chars`
+    raises ScanError(*too_long), a request with neither raises ScanError(*empty)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.datastructures import UploadFile
+
+    if isinstance(upload, UploadFile) and upload.filename:
+        if upload.size is not None and upload.size > limit:
+            return None
+        path = await run_in_threadpool(save_upload, upload, folder, upload.filename, sniff)
+        return Path(upload.filename).name, path
+    if text.strip():
+        if len(text) > max_chars:
+            raise ScanError(*too_long)
+        path = folder / "upload.txt"
+        path.write_text(text, encoding="utf-8")
+        return "Inklistrad text", path
+    raise ScanError(*empty)
+
+
 def save_upload(upload, folder: Path, filename: str, sniff: Callable[[bytes, str], str]) -> Path:
     """Copy an uploaded file (spooled by the form parser) into `folder` in pieces; its name there
     is fixed ("upload" + the suffix its content calls for), never taken from the request."""
