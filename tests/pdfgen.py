@@ -56,6 +56,11 @@ def make_pdf(pages: list, page_labels_start: int | None = None, title: str | Non
     objects.append(b"<< /Title (" + _escape(title or "") + b") >>")
     labels = b" /PageLabels << /Nums [0 << /S /D /St %d >>] >>" % page_labels_start if page_labels_start else b""
     objects.append(b"<< /Type /Catalog /Pages %d 0 R%s >>" % (pages_id, labels))
+    return assemble(objects)
+
+
+def assemble(objects: list[bytes]) -> bytes:
+    """A PDF file of numbered `objects`, the catalog last and the document info just before it."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -3,14 +3,13 @@ changed sources.toml applied to unchanged files without embedding them again."""
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 
 import pytest
 from click.testing import CliRunner
 from conftest import SHARED
-from pdfgen import _escape
+from pdfgen import _escape, assemble
 
 from scan.cli import main
 from scan.embed import HashEncoder
@@ -48,19 +47,7 @@ def sized_pdf(pages: list[list[tuple[float, str]]], title: str | None = None) ->
     objects.append(b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(pages))
     objects.append(b"<< /Title (" + _escape(title or "") + b") >>")
     objects.append(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    trailer = b"<< /Size %d /Root %d 0 R /Info %d 0 R >>" % (len(objects) + 1, len(objects), len(objects) - 1)
-    out.write(b"trailer\n" + trailer + b"\nstartxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return assemble(objects)
 
 
 def plan_pdf(title_meta: str | None = "Bakgrund") -> bytes:
