@@ -34,8 +34,9 @@ def test_a_temperature_fitted_on_both_pools_fits_both_better_than_one_fitted_on_
     z = np.vstack([z_own, z_other, z_desc])
     y = np.concatenate([y_own, y_other, y_desc])
     groups = np.array([0] * 300 + [5] * 300 + [1] * 50)
-    weights = trends._calibration_weights(groups)
+    weights = trends._calibration_weights(groups, pooled=True)
     assert weights[groups == 1].sum() == 0 and weights[groups == 0].sum() == pytest.approx(weights[groups == 5].sum())
+    assert (trends._calibration_weights(groups, pooled=False) == (groups == 5)).all()  # the other publishers only
     pooled = trends.fit_temperature(z, y, CLASSES, weights)
     other_only = trends.fit_temperature(z_other, y_other, CLASSES)
     assert other_only < pooled < 2.0

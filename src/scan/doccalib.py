@@ -14,6 +14,13 @@ never saw their publisher (the cross-validated logits of the trend model's own f
 The truth of a document is `trendprofile.outcome` of its true shares (each text's length on its
 labels). The evaluation (scan.classify_eval) samples its documents the same way with other seeds,
 and reports both kinds on the dev and the test half.
+
+FIT_MAP is off: on 1,500 other dev documents (scored by cross-validation over publishers) the
+raw frequencies had ECE 0.040, and maps fitted on the fit's own held-out probabilities made it
+worse (0.057 with 400 + 400 documents, 0.064 with 800 + 400); a map fitted on the
+publisher-cross-validated probabilities reached 0.018, but on the same 165 texts it was fitted on
+(the documents reuse them), so that figure is not a held-out one. What is kept: the verdict's
+outcomes (main trend, no trend, several) and the measured share error of these documents.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import numpy as np
 
 from scan.trendprofile import SEVERAL, DocumentMap, outcome, verdict
 
+FIT_MAP = False  # fit the map (True) or keep the identity and only measure the share error: see README
 FIT_DOCUMENTS = 400  # of each kind
 FIT_SEED = 1  # the evaluation samples with seed 0
 
@@ -124,7 +132,8 @@ def fit_document_map(
         raw.append(v.confidence)
         right.append(predicted_outcome(v.label, v.several) == truth)
         errors.append(share_error(probs[doc], w, shares))
-    return fit_map(np.array(raw), np.array(right))._replace(share_error=float(np.mean(errors)))
+    fitted = fit_map(np.array(raw), np.array(right)) if FIT_MAP else DocumentMap()
+    return fitted._replace(share_error=float(np.mean(errors)))
 
 
 def share_error(probs: np.ndarray, lengths: np.ndarray, truth: np.ndarray) -> float:
