@@ -340,7 +340,7 @@ def create_app(
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
         from scan.ingest import extraction_problems
-        from scan.metadata import title_origin_sv
+        from scan.metadata import kind_sv, title_origin_sv
 
         index = scan.index  # one generation for the whole page
         docs = index.documents()
@@ -349,6 +349,7 @@ def create_app(
         return page(
             "kallor.html",
             origins=origins,
+            kind_sv=kind_sv,
             title="Källor",
             active="/kallor",
             docs=docs,
