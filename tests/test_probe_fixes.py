@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import shutil
 
 import pytest
@@ -48,3 +50,52 @@ def test_the_sources_page_gives_each_document_kind_in_swedish(client):
     kallor = client.get("/kallor").text
     assert "<td>analys</td>" in kallor and "<td>meddelande</td>" in kallor
     assert "<td>analysis</td>" not in kallor and "<td>notice</td>" not in kallor
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "51", "100000"])
+def test_the_search_page_and_its_download_refuse_a_k_out_of_range_naming_the_range(client, k):
+    """/sok used to change a bad k silently (k=0 gave one hit) where /api/search refused it."""
+    for path in ("/sok", "/sok/export.csv"):
+        r = client.get(path, params={"q": "rekrytera undersköterskor", "k": k})
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+        assert "värdet för ”k” måste vara ett tal från 1 till 50" in r.text
+
+
+def test_the_search_page_and_its_download_share_their_parameters(client):
+    params = {"q": "rekrytera undersköterskor", "k": "1", "doc": "analys.md"}
+    page = client.get("/sok", params=params)
+    csv = client.get("/sok/export.csv", params=params)
+    assert page.status_code == csv.status_code == 200
+    rows = list(csv_module.DictReader(io.StringIO(csv.text)))
+    assert len(rows) == 1 and rows[0]["doc_id"] == "analys.md"  # k and doc reach the download as the page
+
+
+def test_the_api_names_the_range_of_k_and_its_hints_name_no_web_page(client):
+    for k in ("0", "1000"):
+        r = client.get("/api/search", params={"q": "rekrytera", "k": k})
+        assert (
+            r.status_code == 422 and r.json()["error"]["message"] == "värdet för ”k” måste vara ett tal från 1 till 100"
+        )
+    for r in (client.get("/api/finns-inte"), client.delete("/api/documents")):
+        hint = r.json()["error"]["hint"]
+        assert (
+            r.status_code in (404, 405) and "/openapi.json" in hint and "menyn" not in hint and "formulär" not in hint
+        )
+    empty = client.post("/api/classify", json={"text": ""})
+    assert empty.status_code == 400 and "multipart/form-data" in empty.json()["error"]["hint"]
+
+
+def test_an_upload_that_is_no_document_names_word_among_the_accepted_types(client):
+    r = client.post("/api/classify", files={"file": ("bild.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image/png")})
+    assert r.status_code == 400 and "Word" in r.json()["error"]["message"] and "Word" in r.json()["error"]["hint"]
+
+
+def test_an_uploaded_file_is_titled_by_its_name_without_the_extension_as_in_the_cli(client):
+    text = "Kommunen måste rekrytera fler undersköterskor och lärare till äldreomsorgen. " * 3
+    r = client.post("/api/classify?wait=30", files={"file": ("recept.txt", text.encode(), "text/plain")})
+    assert r.status_code == 200 and r.json()["title"] == "recept"
+
+
+def test_similar_passages_without_a_document_is_a_bad_request_not_a_missing_document(client):
+    r = client.get("/liknande")
+    assert r.status_code == 400 and "inget dokument" in r.text and "det finns inget dokument" not in r.text

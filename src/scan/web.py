@@ -46,7 +46,9 @@ def sniff(data: bytes, filename: str) -> str:
             "filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Word-, Markdown- eller textfil"
         )
     if b"\x00" in data[:4096]:
-        raise ScanError("filen är inte en text, PDF eller Markdown", "ladda upp en PDF-, Markdown- eller textfil")
+        raise ScanError(
+            "filen är inte en text, PDF, Word eller Markdown", "ladda upp en PDF-, Word-, Markdown- eller textfil"
+        )
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
