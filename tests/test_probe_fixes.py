@@ -99,3 +99,26 @@ def test_an_uploaded_file_is_titled_by_its_name_without_the_extension_as_in_the_
 def test_similar_passages_without_a_document_is_a_bad_request_not_a_missing_document(client):
     r = client.get("/liknande")
     assert r.status_code == 400 and "inget dokument" in r.text and "det finns inget dokument" not in r.text
+
+
+def test_the_web_scanner_reloads_the_trend_model_when_an_ingest_makes_a_new_generation_live(mini, tmp_path, encoder):
+    from scan.store import Index
+    from scan.trends import load_or_train
+    from scan.web import Scanner
+
+    taxonomy_file = FIXTURES / "mini-trends.toml"
+    ingest([mini], tmp_path / "idx", encoder)
+    scanner = Scanner(tmp_path / "idx", taxonomy_file, encoder)
+    first = scanner.model
+    assert scanner.model is first  # kept while its generation is live
+    analysis = mini / "analys.md"
+    analysis.write_text(
+        analysis.read_text("utf-8") + "\n\nKommunen satsar på cykelvägar och kollektivtrafik.\n", "utf-8"
+    )
+    ingest([mini], tmp_path / "idx", encoder)  # the analysis changed: the trend model learns from it
+    second = scanner.model
+    index = Index.open(tmp_path / "idx")
+    try:
+        assert second.key == load_or_train(index, encoder, scanner.taxonomy).key != first.key
+    finally:
+        index.close()

@@ -119,11 +119,16 @@ class Scanner:
 
     @property
     def model(self):
-        if self._model is None:
+        return self.trend_model(self.index)
+
+    def trend_model(self, index):
+        """The trend model of `index` (a generation of the live index): kept while that generation is
+        live, loaded (or trained) again when an ingest made a newer one live, as the worker does."""
+        if self._model is None or self._model[0] != index.generation:
             from scan.trends import load_or_train
 
-            self._model = load_or_train(self.index, self.encoder, self.taxonomy)
-        return self._model
+            self._model = (index.generation, load_or_train(index, self.encoder, self.taxonomy))
+        return self._model[1]
 
 
 def _highlight(text: str, terms: list[str]):
