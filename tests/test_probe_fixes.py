@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
+import re
 import shutil
 
 import pytest
@@ -122,3 +123,75 @@ def test_the_web_scanner_reloads_the_trend_model_when_an_ingest_makes_a_new_gene
         assert second.key == load_or_train(index, encoder, scanner.taxonomy).key != first.key
     finally:
         index.close()
+
+
+# ---- PDF titles and headings -------------------------------------------------------------------
+def _periodical(pages: int = 4) -> bytes:
+    """A journal's notice: a running header with the journal's name, number and section on every
+    page, the section name in the largest font on the first page, then the notice's own heading."""
+    from test_metadata import BODY, sized_pdf
+
+    first = [(10, "4770 Tidskriften / Nr 12"), (18, "Förslag till regler"), (14, "Luftvärdighetsdirektiv för flygplan")]
+    rest = [
+        [(10, f"{4770 + n} Tidskriften / Nr 12 / Förslag till regler"), *[(10, t) for t in BODY]]
+        for n in range(1, pages)
+    ]
+    return sized_pdf([[*first, *[(10, t) for t in BODY]], *rest])
+
+
+def test_a_running_header_in_a_large_font_is_not_the_pdf_title(tmp_path):
+    from scan.parse import read_document
+
+    path = tmp_path / "notis.pdf"
+    path.write_bytes(_periodical())
+    assert read_document(path).title == "Luftvärdighetsdirektiv för flygplan"
+
+
+def test_a_pdf_title_that_is_also_its_running_header_stays_the_title(tmp_path):
+    from test_metadata import BODY, sized_pdf
+
+    from scan.parse import read_document
+
+    for header in ("Klimatplan för Exempelby", "Klimatplan för Exempelby  Sida {n}"):
+        pages = [[(24, "Klimatplan för Exempelby"), *[(10, t) for t in BODY]]]
+        pages += [[(10, header.format(n=n + 1)), *[(10, t) for t in BODY]] for n in range(1, 4)]
+        path = tmp_path / "plan.pdf"
+        path.write_bytes(sized_pdf(pages))
+        assert read_document(path).title == "Klimatplan för Exempelby"
+
+
+def test_a_footnote_mark_word_glued_to_a_bookmark_is_not_part_of_the_heading(tmp_path):
+    from pdfgen import add_outline, make_pdf
+
+    from scan.parse import read_document
+
+    pages = [
+        ["3.1 Globala mål utifrån Agenda 20301", "Nedanstående mål inom Agenda 2030 är de som berör kommunen mest."],
+        ["4.1 Stort behov av klimatanpassning4", "Efter en sommar med extremväder behövs fler åtgärder i kommunen."],
+    ]
+    marks = [("3.1 Globala mål utifrån Agenda 20300F", 0, None), ("4.1 Stort behov av klimatanpassning3F", 1, None)]
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(add_outline(make_pdf(pages), marks))
+    doc = read_document(path)
+    headings = {s.heading[-1]: doc.text[s.start : s.end] for s in doc.sections if s.heading}
+    assert list(headings) == ["3.1 Globala mål utifrån Agenda 2030", "4.1 Stort behov av klimatanpassning"]
+    assert headings["3.1 Globala mål utifrån Agenda 2030"].startswith("Nedanstående")  # the mark "1" is left out
+    assert headings["4.1 Stort behov av klimatanpassning"].startswith("Efter")
+
+
+def test_the_shared_pdfs_get_no_running_header_title_and_no_footnote_marks_in_headings():
+    from conftest import SHARED
+
+    from scan.parse import read_document
+
+    pdfs = SHARED / "pdfs"
+    if not (pdfs / "en_us_federal_register_2020-17221.pdf").exists():
+        pytest.skip("the shared PDFs are not here")
+    assert read_document(pdfs / "en_us_federal_register_2020-17221.pdf").title != "Proposed Rules"
+    assert read_document(pdfs / "sv_olofstrom_handlingsplan_klimat_energi_2023.pdf").title == (
+        "Handlingsplan för klimat och energi"
+    )
+    doc = read_document(pdfs / "sv_soderkoping_mal_strategier_miljo_klimat_2022.pdf")
+    headings = {h for s in doc.sections for h in s.heading}
+    assert "3.1 Globala mål utifrån Agenda 2030" in headings
+    assert not [h for h in headings if re.search(r"\dF$", h)]
