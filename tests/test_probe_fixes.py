@@ -82,6 +82,8 @@ def test_the_api_names_the_range_of_k_and_its_hints_name_no_web_page(client):
         assert (
             r.status_code in (404, 405) and "/openapi.json" in hint and "menyn" not in hint and "formulär" not in hint
         )
+    broken = client.post("/api/classify", content=b"--x\r\nno form", headers={"content-type": "multipart/form-data"})
+    assert broken.status_code == 400 and "/openapi.json" in broken.json()["error"]["hint"]
     empty = client.post("/api/classify", json={"text": ""})
     assert empty.status_code == 400 and "multipart/form-data" in empty.json()["error"]["hint"]
 
