@@ -292,8 +292,7 @@ def search(
         trends_file, show_facets,
     )  # fmt: skip
     hits = found.hits
-    answers = [h for h in hits if relevance.above_floor(h.relevance)]
-    near = [h for h in hits if not relevance.above_floor(h.relevance)]
+    answers, near = relevance.split_hits(hits)
     if output:
         cli_export.write_hits(output, found, query, by_document=group_by == "document")
     if group_by:
@@ -316,7 +315,7 @@ def search(
     width = _width()
     for group, hits_in_group in ((None, answers), (relevance.NEAR_MISSES, near)):
         if group and hits_in_group:
-            click.echo(click.style(f"{group} (relevans under {relevance.FLOOR:.0f} av 100):", bold=True))
+            click.echo(click.style(f"{group} (relevans under {relevance.floor_for(hits):.0f} av 100):", bold=True))
             click.echo()
         for hit in hits_in_group:
             _echo_hit(hit, width)
