@@ -78,7 +78,7 @@ def query_view(encoder, query: str, query_vector: np.ndarray) -> QueryView:
     from scan import reference
     from scan.crosslingual import query_language
 
-    lang = query_language(query)
+    lang = query_language(query, encoder, query_vector)
     centred = np.asarray(query_vector, dtype=np.float32) - reference.reference_means(encoder)[lang]
     return QueryView(centred, float(np.linalg.norm(centred)) or 1.0, lang, content_words(query))
 
