@@ -374,7 +374,7 @@ def quotes(
     """
     from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
-    from scan.quotes import check_claim, find_quotes
+    from scan.quotes import NO_QUOTES, check_claim, find_quotes
 
     if (claim is None) == (trend_id is None):
         raise ScanError(
@@ -395,6 +395,8 @@ def quotes(
         index, encoder, taxonomy, in_trends, _filters(docs, publisher, year, kind, languages)
     )
     found = find_quotes(index, encoder, claim, k=k, filters=filters, check=trend_id is None)
+    if not found:
+        click.echo(NO_QUOTES + ".", err=True)
     if output:
         cli_export.write_quotes(output, found, title)
     if as_json or fmt == "json":
@@ -405,8 +407,6 @@ def quotes(
     elif fmt == "csv":
         click.echo(to_csv(found), nl=False)
     else:
-        if not found:
-            click.echo("No quotes found.", err=True)
         width = _width()
         for q in found:
             c = q.citation
