@@ -54,7 +54,9 @@ def test_the_cli_lists_near_misses_by_the_relevance_it_shows(run, mini, tmp_path
     monkeypatch.setattr("scan.cli_export.run_search", lambda *a, **k: Results(hits, {}, {}, {}))
     result = run("search", "klimat", "--index", idx, "-k", "3")
     assert result.exit_code == 0 and relevance.NO_HITS in result.stderr
-    shown = [int(line.split("[relevans ")[1].split("]")[0]) for line in result.stdout.splitlines() if "[relevans" in line]
+    shown = [
+        int(line.split("[relevans ")[1].split("]")[0]) for line in result.stdout.splitlines() if "[relevans" in line
+    ]
     assert shown == [37, 35, 26]
 
 

@@ -261,7 +261,8 @@ def run_mixed_eval(
         folders, present = library_folders(pdfs if pdfs is not None else default_pdfs())
     index, notes = build_library_index(index_dir, encoder, folders, show_progress, rebuild)
     try:
-        result = evaluate_mixed(index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR, relevance.GAP
+        result = evaluate_mixed(
+            index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR, relevance.GAP
         )
     finally:
         index.close()
