@@ -51,7 +51,11 @@ class Model:
 
 # encoder name part -> model; fitted by `python bench/mixed_remedies.py --fit` (module docstring)
 MODELS: dict[str, Model] = {
-    "multilingual-e5-small": Model((15.613, 1.445, 1.327), -8.003),
+    # the fit's cross weight (1.327) raised to 1.6: of 1.33, 1.6, 1.9, 2.2 and 2.5 the largest with which, on dev,
+    # every off-topic query is still refused in both setups and the off-topic share of the answers does not rise;
+    # English questions to the corpus alone answered 11 -> 15 of 24, at a cost in calibration (cross-language
+    # hits: 31.5 % predicted against 26.9 % relevant, was 27.1 %)
+    "multilingual-e5-small": Model((15.613, 1.445, 1.6), -8.003),
 }
 FLOOR = 50.0  # relevance a hit must reach to count as an answer (more likely than not); chosen on the dev half
 # (README, "Relevance"): every off-topic query refused in both setups and both languages
