@@ -83,7 +83,14 @@ def json_option(f):
 
 
 def filter_options(f):
-    f = click.option("--kind", default=None, help="Only documents of this kind (e.g. analysis, report).")(f)
+    f = click.option(
+        "--kind",
+        default=None,
+        help=(
+            "Only documents of this kind: a type from sources.toml (e.g. analysis, report)"
+            " or a file format (pdf, markdown, docx, html, text)."
+        ),
+    )(f)
     f = click.option("--year", type=int, multiple=True, help="Only documents from this year (repeatable: any).")(f)
     f = click.option(
         "--publisher", multiple=True, help="Only documents whose publisher contains this, e.g. SKR (repeatable: any)."

@@ -231,7 +231,10 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
                 MAX_PASTE_CHARS,
                 sniff,
                 too_long=("texten är för lång", "skicka den som fil i stället"),
-                empty=("skicka en fil (file) eller en text (text)", ""),
+                empty=(
+                    "skicka en fil (file) eller en text (text)",
+                    'skicka en fil som multipart/form-data eller JSON {"text": "…"}',
+                ),
             )
             if staged is None:
                 shutil.rmtree(folder)
