@@ -61,7 +61,7 @@ def test_the_marks_on_clear_cases():
 
 
 def test_a_sentence_at_the_countering_threshold_is_never_marked_supports():
-    p = np.array([[0.9, 0.0, support.COUNTER_THRESHOLD], [0.6, 0.1, support.COUNTER_THRESHOLD - 0.01]])
+    p = np.array([[0.9, 0.0, support.COUNTER_THRESHOLD], [0.9, 0.1, support.COUNTER_THRESHOLD - 0.01]])
     assert support.decide(p) == ["counters", "supports"]
 
 

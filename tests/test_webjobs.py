@@ -9,6 +9,7 @@ import time
 import weakref
 
 import pytest
+import webslow
 from conftest import FIXTURES
 from fastapi.testclient import TestClient
 
@@ -65,6 +66,11 @@ def _job_url(response) -> str:
 
 def test_searches_answer_within_a_second_while_a_long_classification_runs(index_dir, warm_jobs):
     client = TestClient(create_app(index_dir, TAXONOMY, jobs=warm_jobs, job_wait=0), raise_server_exceptions=False)
+    baseline = []  # the same search with no job running: how fast this machine answers now
+    for _ in range(5):
+        start = time.perf_counter()
+        assert client.get("/sok", params={"q": "rekrytera undersköterskor"}).status_code == 200
+        baseline.append(time.perf_counter() - start)
     r = client.post("/klassificera", data={"text": SLOW})
     assert r.status_code == 200 and 'id="job"' in r.text and "Klassificerar Inklistrad text" in r.text
     url = _job_url(r)
@@ -78,8 +84,13 @@ def test_searches_answer_within_a_second_while_a_long_classification_runs(index_
         assert hit.status_code == 200 and 'class="hit"' in hit.text
         messages.add(client.get(url + "/status").json()["message"])
         time.sleep(0.05)
+    # searches answered one after another while the job ran: none waited for it to finish
     assert len(timings) >= 10, "the classification ended before the searches could be timed"
-    assert max(timings) < 1.0, f"slowest search {max(timings):.2f} s during a classification"
+    # a search that waited for the job would take seconds (it holds its process for STEPS × 0.25 s); the bound
+    # is relative to the searches just before the job, so a loaded machine does not fail it, and stays under
+    # half the job's length, so a search that waits for the job does
+    bound = min(webslow.STEPS * 0.25 / 2, max(1.0, 5 * max(baseline)))
+    assert max(timings) < bound, f"slowest search {max(timings):.2f} s during a classification (bound {bound:.2f} s)"
     assert any(re.fullmatch(r"sida \d+ av 24 \(\d+ av 24 textavsnitt\)", m) for m in messages), messages
     r = client.get(url)
     assert r.status_code == 200 and "Huvudtrend: <strong>1. Kompetensförsörjning</strong>" in r.text

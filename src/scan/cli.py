@@ -83,7 +83,14 @@ def json_option(f):
 
 
 def filter_options(f):
-    f = click.option("--kind", default=None, help="Only documents of this kind (e.g. analysis, report).")(f)
+    f = click.option(
+        "--kind",
+        default=None,
+        help=(
+            "Only documents of this kind: a type from sources.toml (e.g. analysis, report)"
+            " or a file format (pdf, markdown, docx, html, text)."
+        ),
+    )(f)
     f = click.option("--year", type=int, multiple=True, help="Only documents from this year (repeatable: any).")(f)
     f = click.option(
         "--publisher", multiple=True, help="Only documents whose publisher contains this, e.g. SKR (repeatable: any)."
@@ -296,8 +303,7 @@ def search(
         trends_file, show_facets,
     )  # fmt: skip
     hits = found.hits
-    answers = [h for h in hits if relevance.above_floor(h.relevance)]
-    near = [h for h in hits if not relevance.above_floor(h.relevance)]
+    answers, near = relevance.split_hits(hits)
     if output:
         cli_export.write_hits(output, found, query, by_document=group_by == "document")
     if group_by:
@@ -320,7 +326,7 @@ def search(
     width = _width()
     for group, hits_in_group in ((None, answers), (relevance.NEAR_MISSES, near)):
         if group and hits_in_group:
-            click.echo(click.style(f"{group} (relevans under {relevance.FLOOR:.0f} av 100):", bold=True))
+            click.echo(click.style(f"{group} (relevans under {relevance.floor_for(hits):.0f} av 100):", bold=True))
             click.echo()
         for hit in hits_in_group:
             _echo_hit(hit, width)
@@ -379,11 +385,15 @@ def quotes(
     """
     from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
-    from scan.quotes import check_claim, find_quotes
+    from scan.quotes import NO_QUOTES, check_claim, find_quotes
 
     if (claim is None) == (trend_id is None):
         raise ScanError(
             "give either a CLAIM or --trend ID", 'e.g. scan quotes "Tilliten minskar" or scan quotes --trend 8'
+        )
+    if as_json and fmt not in ("text", "json"):
+        raise ScanError(
+            f"--json and --format {fmt} ask for two different outputs", f"use one: --json or --format {fmt}"
         )
     cli_export.check_output(output)
     title = claim
@@ -400,6 +410,8 @@ def quotes(
         index, encoder, taxonomy, in_trends, _filters(docs, publisher, year, kind, languages)
     )
     found = find_quotes(index, encoder, claim, k=k, filters=filters, check=trend_id is None)
+    if not found:
+        click.echo(NO_QUOTES + ".", err=True)
     if output:
         cli_export.write_quotes(output, found, title)
     if as_json or fmt == "json":
@@ -410,8 +422,6 @@ def quotes(
     elif fmt == "csv":
         click.echo(to_csv(found), nl=False)
     else:
-        if not found:
-            click.echo("No quotes found.", err=True)
         width = _width()
         for q in found:
             c = q.citation

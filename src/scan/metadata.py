@@ -39,6 +39,23 @@ def title_origin_sv(record: dict[str, Any]) -> str:
     return ORIGINS_SV.get(origin, origin)
 
 
+KINDS_SV = {  # a document's kind on the Swedish page: its type from sources.toml, else its file format
+    "analysis": "analys",
+    "report": "rapport",
+    "notice": "meddelande",
+    "pdf": "PDF",
+    "markdown": "Markdown",
+    "docx": "Word",
+    "html": "webbsida",
+    "text": "text",
+}
+
+
+def kind_sv(kind: str) -> str:
+    """A document kind in Swedish ('analysis' → 'analys', 'docx' → 'Word'); an unknown one as it is."""
+    return KINDS_SV.get(kind, kind)
+
+
 @dataclass(frozen=True)
 class Resolved:
     title: str

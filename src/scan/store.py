@@ -354,7 +354,8 @@ class Index:
             "doc": [d.doc_id for d in docs],
             "publisher": sorted({str(d.metadata["publisher"]) for d in docs if d.metadata.get("publisher")}),
             "year": sorted({int(d.metadata["year"]) for d in docs if d.metadata.get("year")}),
-            "kind": sorted({str(d.metadata["kind"]) for d in docs if d.metadata.get("kind")}),
+            # a document's type from sources.toml (analysis, report) or its file format (pdf, markdown): scan info's kind
+            "kind": sorted({str(d.metadata["kind"]) for d in docs if d.metadata.get("kind")} | {d.kind for d in docs}),
         }
 
     def filter_ids(self, filters: Filters | None) -> list[int] | None:
@@ -389,9 +390,10 @@ class Index:
                     raise refuse("year", year, facets["year"])
             docs = [d for d in docs if d.metadata.get("year") in years]
         if filters.kind:
-            if filters.kind not in facets["kind"]:
+            wanted = filters.kind.casefold()
+            if wanted not in {k.casefold() for k in facets["kind"]}:
                 raise refuse("kind", filters.kind, facets["kind"])
-            docs = [d for d in docs if d.metadata.get("kind") == filters.kind]
+            docs = [d for d in docs if wanted in (str(d.metadata.get("kind", "")).casefold(), d.kind.casefold())]
         ids = [d.doc_id for d in docs]
         if not ids:
             return []

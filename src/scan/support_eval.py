@@ -116,24 +116,26 @@ def fit(x: np.ndarray, labels: list[str], l2: float = 1.0, steps: int = 3000) ->
     return mean, scale, weights, bias
 
 
-def choose_threshold(p: np.ndarray, labels: list[str]) -> float:
+def choose_threshold(p: np.ndarray, labels: list[str], veto: np.ndarray | None = None) -> float:
     """The countering threshold with the fewest errors on dev, a countering pair marked
     `supports` counting as three errors (the mistake a reader pays for most)."""
 
     def cost(t: float) -> int:
-        marked = support.decide(p, t, 0.0)
+        marked = support.decide(p, t, 0.0, veto)
         wrong = sum(g != m for g, m in zip(labels, marked))
         return wrong + 2 * sum(g == "counters" and m == "supports" for g, m in zip(labels, marked))
 
     return min((float(t) for t in np.round(np.arange(0.2, 0.61, 0.05), 2)), key=lambda t: (cost(t), -t))
 
 
-def choose_support_threshold(p: np.ndarray, labels: list[str], counter_threshold: float) -> float:
+def choose_support_threshold(
+    p: np.ndarray, labels: list[str], counter_threshold: float, veto: np.ndarray | None = None
+) -> float:
     """The least P(supports) for the mark `supports`, with the fewest errors on dev (a countering
     pair marked `supports` counting three times); on a tie the stricter."""
 
     def cost(t: float) -> int:
-        marked = support.decide(p, counter_threshold, t)
+        marked = support.decide(p, counter_threshold, t, veto)
         wrong = sum(g != m for g, m in zip(labels, marked))
         return wrong + 2 * sum(g == "counters" and m == "supports" for g, m in zip(labels, marked))
 
@@ -166,7 +168,7 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair]) -> dict[str, i
 
 def evaluate_support(index: Index | None, encoder: Encoder, pairs: list[Pair]) -> SupportResult:
     x = feature_matrix(pairs, encoder)
-    marked = support.decide(support.probabilities(x))
+    marked = support.decide(support.probabilities(x), veto=support.vetoed(x))
     result = SupportResult(len(pairs))
     for split in sorted({p.split for p in pairs}):
         rows = [i for i, p in enumerate(pairs) if p.split == split]
@@ -186,8 +188,9 @@ def main(argv: list[str]) -> None:
     x = feature_matrix(dev, load_encoder())
     labels = [p.label for p in dev]
     mean, scale, weights, bias = model = fit(x, labels)
-    threshold = choose_threshold(support.probabilities(x, model), labels)
-    support_threshold = choose_support_threshold(support.probabilities(x, model), labels, threshold)
+    veto = support.vetoed(x)
+    threshold = choose_threshold(support.probabilities(x, model), labels, veto)
+    support_threshold = choose_support_threshold(support.probabilities(x, model), labels, threshold, veto)
 
     def show(a: np.ndarray) -> str:
         return "[" + ", ".join(str(round(float(v), 4)) for v in a) + "]"

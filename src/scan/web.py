@@ -46,7 +46,9 @@ def sniff(data: bytes, filename: str) -> str:
             "filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Word-, Markdown- eller textfil"
         )
     if b"\x00" in data[:4096]:
-        raise ScanError("filen är inte en text, PDF eller Markdown", "ladda upp en PDF-, Markdown- eller textfil")
+        raise ScanError(
+            "filen är inte en text, PDF, Word eller Markdown", "ladda upp en PDF-, Word-, Markdown- eller textfil"
+        )
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -117,11 +119,16 @@ class Scanner:
 
     @property
     def model(self):
-        if self._model is None:
+        return self.trend_model(self.index)
+
+    def trend_model(self, index):
+        """The trend model of `index` (a generation of the live index): kept while that generation is
+        live, loaded (or trained) again when an ingest made a newer one live, as the worker does."""
+        if self._model is None or self._model[0] != index.generation:
             from scan.trends import load_or_train
 
-            self._model = load_or_train(self.index, self.encoder, self.taxonomy)
-        return self._model
+            self._model = (index.generation, load_or_train(index, self.encoder, self.taxonomy))
+        return self._model[1]
 
 
 def _highlight(text: str, terms: list[str]):
@@ -340,7 +347,7 @@ def create_app(
     @app.get("/kallor", response_class=HTMLResponse)
     def kallor():
         from scan.ingest import extraction_problems
-        from scan.metadata import title_origin_sv
+        from scan.metadata import kind_sv, title_origin_sv
 
         index = scan.index  # one generation for the whole page
         docs = index.documents()
@@ -349,6 +356,7 @@ def create_app(
         return page(
             "kallor.html",
             origins=origins,
+            kind_sv=kind_sv,
             title="Källor",
             active="/kallor",
             docs=docs,

@@ -142,6 +142,11 @@ def install(app: FastAPI, scan, page, env, error_page, base: Path | None = None)
 
     @app.get("/liknande", response_class=HTMLResponse)
     def liknande(doc: str = "", passage: str = "", k: int = SIMILAR_K):
+        if not doc.strip():  # an address without the passage it is about: a bad request, not a missing document
+            return error_page(
+                400, "Stycket saknas", "adressen anger inget dokument (doc) och stycke (passage)",
+                "öppna ett dokument och välj Fler liknande vid ett stycke",
+            )  # fmt: skip
         index = scan.index
         stored = index.document(doc)
         if stored is None:

@@ -51,11 +51,9 @@ def add_overview(app: FastAPI, scan, page) -> None:
     from scan.webapi import ERRORS, api_error
 
     def compute():
-        from scan.trends import load_or_train
-
         with scan.lock:  # the encoder (when the trend model must be trained) serves one request at a time
             index = scan.index
-            model = load_or_train(index, scan.encoder, scan.taxonomy)
+            model = scan.trend_model(index)  # the live generation's (scan.web.Scanner)
             return index, model, library_overview(index, model, scan.taxonomy)
 
     def in_swedish(exc: ScanError) -> tuple[str, str]:
@@ -100,14 +98,12 @@ def add_overview(app: FastAPI, scan, page) -> None:
         title = "Belägg"
         try:
             with scan.lock:
-                from scan.trends import load_or_train
-
                 index = scan.index
                 docs = {d.doc_id: d for d in index.documents()}
                 if doc not in docs:
                     raise ScanError(f"no document '{doc}' in the index", "välj ett dokument i översikten")
                 chosen = scan.taxonomy.get(trend)
-                model = load_or_train(index, scan.encoder, scan.taxonomy)
+                model = scan.trend_model(index)
                 found = evidence(index, docs[doc], trend, model, scan.taxonomy, k=EVIDENCE_SHOWN)
         except ScanError as exc:
             if exc.message.startswith("no document"):

@@ -9,10 +9,11 @@ the page shows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from scan.errors import ScanError
@@ -37,6 +38,37 @@ def copy_text(text: str, cite: str) -> str:
     return f"”{' '.join(text.split())}” ({cite.rstrip('.')})"
 
 
+MAX_K = 50  # most hits the page shows
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """The query string of Sök and of its downloads (so a file holds what the page shows)."""
+
+    q: str
+    publisher: list[str]
+    year: list[str]
+    doc: list[str]
+    language: list[str]
+    trend: list[str]
+    group: str
+    k: int
+
+
+def search_form(
+    q: str = "",
+    publisher: list[str] = Query([]),
+    year: list[str] = Query([]),
+    doc: list[str] = Query([]),
+    language: list[str] = Query([]),
+    trend: list[str] = Query([]),
+    group: str = "",
+    k: int = Query(10, ge=1, le=MAX_K),
+) -> SearchForm:
+    """One FastAPI dependency for the parameters /sok and /sok/export share; a k outside 1–50 is a 422."""
+    return SearchForm(q, publisher, year, doc, language, trend, group, k)
+
+
 def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swedish, quote_gate, jobs) -> None:
     from scan import exports, facets, relevance
     from scan.keywords import analyze
@@ -58,18 +90,19 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         )  # fmt: skip
 
     # ---- Sök ---------------------------------------------------------------------------------
-    def run_search(q: str, publisher, year, doc, language, trend, k: int, with_facets: bool = True):
+    def run_search(form: SearchForm, with_facets: bool = True):
+        q, k = form.q, form.k
         filters = Filters(
-            _texts(doc), None, None, None, _texts(publisher), _ints(year, "året"), _texts(language)
+            _texts(form.doc), None, None, None, _texts(form.publisher), _ints(form.year, "året"), _texts(form.language)
         )  # fmt: skip
-        trends = _ints(trend, "trenden")
+        trends = _ints(form.trend, "trenden")
         with scan.lock:
             index = scan.index
             # the trend facet only once the trend model exists (a search never waits for its training);
             # a trend filter asks for it
             ready = bool(trends) or any(index.root.glob("trends-*.npz"))
             return facets.faceted_search(
-                index, scan.encoder, q, max(1, min(k, 50)), "hybrid", filters, None,
+                index, scan.encoder, q, k, "hybrid", filters, None,
                 scan.taxonomy if ready else None, trends, with_facets,
             )  # fmt: skip
 
@@ -92,18 +125,10 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         return out
 
     @app.get("/sok", response_class=HTMLResponse)
-    def sok(
-        request: Request,
-        q: str = "",
-        publisher: list[str] = Query([]),
-        year: list[str] = Query([]),
-        doc: list[str] = Query([]),
-        language: list[str] = Query([]),
-        trend: list[str] = Query([]),
-        group: str = "",
-        k: int = 10,
-    ):
-        chosen = {"publisher": publisher, "year": year, "doc": doc, "language": language, "trend": trend}
+    def sok(request: Request, form: SearchForm = Depends(search_form)):
+        q, group = form.q, form.group
+        chosen = {"publisher": form.publisher, "year": form.year, "doc": form.doc, "language": form.language}
+        chosen["trend"] = form.trend
         context: dict[str, Any] = dict(
             title="Sök i källorna",
             active="/sok",
@@ -124,7 +149,7 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
         )
         if q:
             try:
-                found = run_search(q, publisher, year, doc, language, trend, k)
+                found = run_search(form)
             except ScanError as exc:
                 message, hint = swedish(exc)
                 return page("sok.html", 400, error=message, hint=hint, **context)
@@ -134,29 +159,19 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
             context["copy"] = {key: copy_text(h.passage.text, context["cite"][key]) for key, h in zip(keys, found.hits)}
             context["trend_of"] = found.trend_names
             context["facets"] = options(scan.index, found.facets)
-            context["hits"] = facets.answers(found.hits)
-            context["near"] = [h for h in found.hits if not relevance.above_floor(h.relevance)]
+            context["hits"], context["near"] = relevance.split_hits(found.hits)
             if group:
                 context["groups"] = facets.group_by_document(context["hits"], found.metadata)
                 context["near_groups"] = facets.group_by_document(context["near"], found.metadata)
         return page("sok.html", **context)
 
     @app.get("/sok/export.{fmt}")
-    def sok_export(
-        fmt: str,
-        q: str = "",
-        publisher: list[str] = Query([]),
-        year: list[str] = Query([]),
-        doc: list[str] = Query([]),
-        language: list[str] = Query([]),
-        trend: list[str] = Query([]),
-        group: str = "",
-        k: int = 10,
-    ):
+    def sok_export(fmt: str, form: SearchForm = Depends(search_form)):
+        q, group = form.q, form.group
         if fmt not in dict(DOWNLOADS):
             return bad_format(fmt)
         try:
-            found = run_search(q, publisher, year, doc, language, trend, k, with_facets=False)
+            found = run_search(form, with_facets=False)
         except ScanError as exc:
             message, hint = swedish(exc)
             return page("fel.html", 400, title="Exporten gick inte", active="/sok", error=message, hint=hint)

@@ -106,6 +106,11 @@ STATUS_TEXT = {  # status: (heading, message, hint)
         "vänta en stund och försök igen",
     ),
 }
+API_HINTS = {  # the JSON API's hints name no page: its caller is a program (scan.webapi)
+    400: "rätta begäran efter /openapi.json och försök igen",
+    404: "API:ts adresser står i /openapi.json",
+    405: "vilka metoder adressen tar emot står i /openapi.json",
+}
 _KINDS = {  # pydantic error types: what the value must be
     "int_parsing": "ett heltal",
     "int_type": "ett heltal",
@@ -116,12 +121,36 @@ _KINDS = {  # pydantic error types: what the value must be
 }
 
 
-def validation_message(errors: list[dict[str, Any]]) -> str:
-    """A Swedish sentence for FastAPI's validation errors (`k=abc` → "värdet för k måste vara ett heltal")."""
+def bounds(request: Request | None, name: str) -> tuple[Any, Any]:
+    """(lowest, highest) a route's query parameter `name` takes, None where it has no bound."""
+    route = request.scope.get("route") if request is not None else None
+    todo, low, high = [getattr(route, "dependant", None)], None, None
+    while todo:  # the route's own parameters and those of its dependencies (scan.webresults.search_form)
+        dependant = todo.pop()
+        if dependant is None:
+            continue
+        todo += list(getattr(dependant, "dependencies", []))
+        for param in getattr(dependant, "query_params", []):
+            if name in (param.name, param.alias):
+                for constraint in getattr(param.field_info, "metadata", []):
+                    low = getattr(constraint, "ge", low)
+                    high = getattr(constraint, "le", high)
+    return low, high
+
+
+def validation_message(errors: list[dict[str, Any]], request: Request | None = None) -> str:
+    """A Swedish sentence for FastAPI's validation errors (`k=abc` → "värdet för k måste vara ett heltal",
+    `k=0` → "värdet för k måste vara ett heltal från 1 till 100": the range the route takes)."""
     parts = []
     for error in errors:
         name = str(error.get("loc", ("?",))[-1])
         kind = _KINDS.get(str(error.get("type", "")), "giltigt")
+        if error.get("type") in ("greater_than_equal", "less_than_equal"):
+            low, high = bounds(request, name)
+            if low is not None and high is not None:
+                kind = f"ett tal från {low} till {high}"  # the API's k: 1–100, the page's: 1–50
+            elif low is not None or high is not None:
+                kind = f"minst {low}" if low is not None else f"högst {high}"
         parts.append(f"värdet för ”{name}” måste vara {kind}")
     return "; ".join(parts) or STATUS_TEXT[422][1]
 
@@ -155,7 +184,9 @@ def install_error_pages(app, render: Callable[..., Response], headers: dict[str,
         if request is not None and is_api(request.url.path):  # the JSON API answers in JSON (scan.webapi)
             from scan.webapi import api_error
 
-            response = api_error(status, message or default, hint)
+            response = api_error(
+                status, message or default, API_HINTS.get(status, hint) if hint == default_hint else hint
+            )
         else:
             response = render(status, heading, message or default, hint)
         for key, value in (extra or {}).items():
@@ -169,7 +200,7 @@ def install_error_pages(app, render: Callable[..., Response], headers: dict[str,
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        return error_page(422, validation_message(list(exc.errors())), request=request)
+        return error_page(422, validation_message(list(exc.errors()), request), request=request)
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
@@ -230,7 +261,7 @@ async def stage_submission(
         if upload.size is not None and upload.size > limit:
             return None
         path = await run_in_threadpool(save_upload, upload, folder, upload.filename, sniff)
-        return Path(upload.filename).name, path
+        return Path(upload.filename).stem or Path(upload.filename).name, path  # "rapport.docx": "rapport", as the CLI
     if text.strip():
         if len(text) > max_chars:
             raise ScanError(*too_long)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from scan.errors import ScanError
 from scan.parse import pdftitle
+from scan.parse.bookmarks import without_note_mark
 from scan.parse.common import DocumentBuilder
 
 logger = logging.getLogger(__name__)
@@ -331,7 +332,10 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
             report["no_text"].append(i + 1)
         elif _glued(page_text):
             report["broken"].append(i + 1)
-        headings = list(outline.get(i, []))
+        headings, notes = [], {}
+        for level, title in outline.get(i, []):
+            clean, notes[clean] = without_note_mark(title, texts[i])
+            headings.append((level, clean))
         # a bookmark whose title is not in the page's text applies from the top of its page
         while headings and not any(_starts_heading(p, headings[0][1]) for p in paragraphs):
             builder.push_heading(*headings.pop(0))
@@ -344,6 +348,8 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
                     if paragraph.casefold().startswith(heading.casefold())
                     else paragraph
                 )
+                if notes.get(heading) and re.match(rf"{notes[heading]}\b", paragraph):  # the heading's note mark
+                    paragraph = paragraph[len(notes[heading]) :].strip()
             builder.add_paragraph(paragraph)
         for level, heading in headings:  # titles found out of order: from the end of the page on
             builder.push_heading(level, heading)
@@ -365,7 +371,8 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
     # the title: the metadata's where the first pages say it too, else the first large heading (scan.parse.pdftitle)
     first = [s for s in builder.sections if (s.physical_page or 0) <= pdftitle.TITLE_PAGES]
     opening = builder.text[: first[-1].end][:5000] if first else ""
-    heading = pdftitle.heading_title(pages, texts) if pages else ""
+    edges = [_edge([line for line in lines if line.strip()]) for lines in raw_lines]
+    heading = pdftitle.heading_title(pages, texts, edges) if pages else ""
     builder.title, builder.title_source = pdftitle.choose_title(title, heading, opening, path.stem)
     return builder
 

@@ -68,10 +68,40 @@ def _spaced(pieces: list[str], page_text: str) -> str:
     return " ".join(text.split())
 
 
-def heading_title(pages, page_texts: list[str]) -> str:
+_PAGE_WORDS = frozenset({"sida", "sid", "page", "av", "of", "s", "p"})  # words of a page number ('Sida 3 av 24')
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
+
+
+def is_running_header(text: str, edges: list[list[str]]) -> bool:
+    """True for text that stands in the running header or footer of most pages beside other words
+    (a periodical's section name: 'Proposed Rules' in '47699 Federal Register / Vol. 85 … / Proposed
+    Rules') or with a number that changes from page to page ('47699 Federal Register'): not a title.
+    `edges` are each page's first and last lines. A document's own title as its running header
+    (alone, or beside a page number: 'Handlingsplan för klimat och energi  Sida 3') stays a title."""
+    shape, exact = _shape(text), " ".join(text.split()).casefold()
+    if not shape.strip("# ") or len(edges) < 3:
+        return False
+    found = beside = same = 0
+    for lines in edges:
+        for line in lines:
+            if shape in _shape(line):
+                found += 1
+                rest = set(re.findall(r"[^\W\d_]{2,}", _shape(line).replace(shape, " ", 1))) - _PAGE_WORDS
+                beside += bool(rest)
+                same += exact in " ".join(line.split()).casefold()
+                break
+    most = max(3, len(edges) // 2)
+    return found >= most and (beside >= most or ("#" in shape and same < found // 2))
+
+
+def heading_title(pages, page_texts: list[str], edges: list[list[str]] | None = None) -> str:
     """The first large heading of the first pages, or '' when none stands out from the body text.
 
-    `pages` are pypdf pages, `page_texts` their extracted (normalised) text."""
+    `pages` are pypdf pages, `page_texts` their extracted (normalised) text, `edges` each page's
+    first and last lines: text of a running header is never the title (is_running_header)."""
     per_page = []
     for page in pages[:BODY_PAGES]:
         try:
@@ -86,30 +116,33 @@ def heading_title(pages, page_texts: list[str]) -> str:
         return ""
     body = weight.most_common(1)[0][0]
     for i, chunks in enumerate(per_page[:TITLE_PAGES]):
-        if not chunks:
-            continue
-        top = max(size for size, _, _ in chunks)
-        if top < LARGE * body or top <= 0:
-            continue
-        pieces: list[str] = []
-        last_y: float | None = None
-        for size, y, text in chunks:
-            big = size >= 0.95 * top
-            if not pieces:
-                if big:
-                    pieces.append(text)
-                    last_y = y
-                continue
-            if big or (last_y is not None and abs(y - last_y) < 2):  # the title, or the rest of its line
-                pieces.append(text)
-                last_y = y if big else last_y
-            else:
+        while chunks:
+            top = max(size for size, _, _ in chunks)
+            if top < LARGE * body or top <= 0:
                 break
-        title = _spaced(pieces, page_texts[i] if i < len(page_texts) else "")
-        if len(title) > MAX_TITLE:
-            title = title[:MAX_TITLE].rsplit(" ", 1)[0] + " …"
-        if sum(c.isalpha() for c in title) >= 3 and not is_section_heading(title):
-            return title
+            used: list[int] = []
+            last_y: float | None = None
+            for j, (size, y, _text) in enumerate(chunks):
+                big = size >= 0.95 * top
+                if not used:
+                    if big:
+                        used.append(j)
+                        last_y = y
+                    continue
+                if big or (last_y is not None and abs(y - last_y) < 2):  # the title, or the rest of its line
+                    used.append(j)
+                    last_y = y if big else last_y
+                else:
+                    break
+            title = _spaced([chunks[j][2] for j in used], page_texts[i] if i < len(page_texts) else "")
+            if len(title) > MAX_TITLE:
+                title = title[:MAX_TITLE].rsplit(" ", 1)[0] + " …"
+            if edges and is_running_header(title, edges):  # a running header in a large font: look further
+                chunks = [c for j, c in enumerate(chunks) if j not in used]
+                continue
+            if sum(c.isalpha() for c in title) >= 3 and not is_section_heading(title):
+                return title
+            break
     return ""
 
 
