@@ -112,3 +112,19 @@ def test_a_document_of_two_equal_halves_on_two_trends_counts_as_right_when_it_sa
     assert verdict == SEVERAL
     m = document_metrics([items], probs_of, CLASSES, decide_document(CLASSES))
     assert m["main_accuracy"] == 1.0 and m["truth"] == {"trend": 0, "none": 0, "several": 1}
+
+
+def test_the_side_by_side_comparison_says_when_a_report_has_no_single_main_trend():
+    from scan.classify import Classification
+    from scan.classify_batch import comparison_sheet
+
+    taxonomy = Taxonomy("Mine", (Trend(1, "One", "One", "d"), Trend(2, "Two", "Two", "d")))
+
+    def result(path, label, several):
+        return Classification(
+            path, path, label, [1, 2], {1: 0.45, 2: 0.4}, 0.15, {}, 4, "sv", confidence=0.7, several=several
+        )
+
+    sheet = comparison_sheet([result("a.md", 1, True), result("b.md", 1, False)], taxonomy)
+    row = next(r for r in sheet.rows if r[1] == "Huvudtrend")
+    assert row[2:] == ["ingen enskild (störst: 1. One)", "1. One"]

@@ -14,9 +14,9 @@ evaluation, from the true shares):
   other trend;
 - otherwise "several trends, none leading" (a trend report of eight chapters on eight trends).
 
-The verdict is the most frequent outcome; its frequency, passed through the document calibration
-map (`DocumentMap`, fitted on whole documents of the dev half, see scan.doccalib), is its
-confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
+The verdict is the most frequent outcome; its frequency, passed through the model's document
+calibration map (`DocumentMap`: the identity unless scan.doccalib.FIT_MAP, which was measured
+and left off), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
 `label` is the trend with the largest share, shown as leading, not as main.
 
 `presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
