@@ -69,7 +69,7 @@ def main() -> None:
                 return search(index, cached, q, k=10, mode=args.mode, passage_kinds=kind_set, method=method)
 
             floor = relevance.FLOOR if method == crosslingual.DEFAULT_METHOD else None
-            result = evalmixed.evaluate_mixed(index, run, needs, off, floor)
+            result = evalmixed.evaluate_mixed(index, run, needs, off, floor, relevance.GAP)
             for lang, splits in result["languages"].items():
                 for split, m in splits.items():
                     if split not in args.split.split(","):

@@ -299,8 +299,7 @@ def search(
         trends_file, show_facets,
     )  # fmt: skip
     hits = found.hits
-    answers = [h for h in hits if relevance.above_floor(h.relevance)]
-    near = [h for h in hits if not relevance.above_floor(h.relevance)]
+    answers, near = relevance.split_hits(hits)
     if output:
         cli_export.write_hits(output, found, query, by_document=group_by == "document")
     if group_by:
@@ -323,7 +322,7 @@ def search(
     width = _width()
     for group, hits_in_group in ((None, answers), (relevance.NEAR_MISSES, near)):
         if group and hits_in_group:
-            click.echo(click.style(f"{group} (relevans under {relevance.FLOOR:.0f} av 100):", bold=True))
+            click.echo(click.style(f"{group} (relevans under {relevance.floor_for(hits):.0f} av 100):", bold=True))
             click.echo()
         for hit in hits_in_group:
             _echo_hit(hit, width)
@@ -382,7 +381,7 @@ def quotes(
     """
     from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
-    from scan.quotes import check_claim, find_quotes
+    from scan.quotes import NO_QUOTES, check_claim, find_quotes
 
     if (claim is None) == (trend_id is None):
         raise ScanError(
@@ -403,6 +402,8 @@ def quotes(
         index, encoder, taxonomy, in_trends, _filters(docs, publisher, year, kind, languages)
     )
     found = find_quotes(index, encoder, claim, k=k, filters=filters, check=trend_id is None)
+    if not found:
+        click.echo(NO_QUOTES + ".", err=True)
     if output:
         cli_export.write_quotes(output, found, title)
     if as_json or fmt == "json":
@@ -413,8 +414,6 @@ def quotes(
     elif fmt == "csv":
         click.echo(to_csv(found), nl=False)
     else:
-        if not found:
-            click.echo("No quotes found.", err=True)
         width = _width()
         for q in found:
             c = q.citation

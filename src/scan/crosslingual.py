@@ -150,14 +150,22 @@ def _centred_scores(space: PassageSpace, query: np.ndarray, query_language: str)
     return space.centred @ _normalise(q)
 
 
-def query_language(query: str) -> str:
-    """'sv' or 'en' for a query (short texts: Swedish letters decide where common words do not)."""
+def query_language(query: str, encoder=None, query_vector: np.ndarray | None = None) -> str:
+    """'sv' or 'en' for a query. Common words decide; where a query has none (one or two theme words),
+    Swedish letters, and then its vector (scan.reference.vector_language, for an encoder that has a
+    split; "klimat" and "tillit" are Swedish), else English."""
     from scan.classify import language
 
     lang = language(query)
-    if lang == "other":
-        return "sv" if any(c in query.lower() for c in "åäö") else "en"
-    return lang
+    if lang != "other":
+        return lang
+    if any(c in query.lower() for c in "åäö"):
+        return "sv"
+    if encoder is not None and query_vector is not None:
+        from scan.reference import vector_language
+
+        return vector_language(encoder, query_vector) or "en"
+    return "en"
 
 
 def dense_candidates(
@@ -167,9 +175,11 @@ def dense_candidates(
     k: int,
     allowed: Collection[int] | np.ndarray | None,
     method: str = DEFAULT_METHOD,
+    language: str | None = None,
 ) -> tuple[list[tuple[int, float]], Callable[[int], float], Callable[[int], float]]:
     """The k best (passage id, score) among `allowed` (None: all), the score of any passage id, and
-    its plain cosine (before the remedy).
+    its plain cosine (before the remedy). `language`: the query's, where the caller knows it
+    (default: `query_language(query)`).
 
     An approximate vector index (scan.ann, from ann.APPROX_FROM passages) is searched by the plain
     cosine: the remedies need every vector, which only the exact index keeps at hand.
@@ -185,7 +195,7 @@ def dense_candidates(
     # the plain cosine of every passage is one more pass over all vectors: the centred methods do
     # not need it, and then the plain cosine of a hit is computed when asked for (`plain` below)
     raw = None if method in CENTRED and len(space.means) >= 2 else space.matrix @ query_vector
-    s = scores(space, query_vector, query_language(query), method, raw)
+    s = scores(space, query_vector, language or query_language(query), method, raw)
     if allowed is not None:  # a bitmap over passage ids, read at each row's id
         wanted = _ids(allowed)
         bits = np.zeros(max(int(space.ids.max(initial=-1)), int(wanted.max(initial=-1))) + 1, dtype=bool)

@@ -15,7 +15,7 @@ Figures per language and split, over the top 5 hits of every need's query:
 - chapter@1, chapter@5: queries with a passage of a right chapter at rank 1 / within 5;
 - doc@5: for needs with other documents that answer them, queries with one of them within 5;
 - answer@1, answer@5: queries with a right chapter or one of the need's documents at 1 / within 5;
-- above the floor: queries whose best hit clears the relevance floor (scan.relevance).
+- above the floor: queries with an answer shown (a top-5 hit that clears the floor of scan.relevance.split_hits).
 
 and on the off-topic queries: the share that the floor answers with "no hits", and the share of
 their top-5 hits that clear the floor.
@@ -156,9 +156,19 @@ def evaluate_mixed(
     needs: list[Need],
     offtopic: list[OffTopic],
     floor: float | None = None,
+    gap: float | None = None,
 ) -> dict:
     """Figures per language and split (see the module docstring). `run(query)` returns the ranked
-    hits (at least the top 5) with their relevance; `floor` is the relevance a hit must reach."""
+    hits (at least the top 5) with their relevance; `floor` is the relevance a hit must reach, and
+    with `gap` also the best hit's relevance minus `gap` (scan.relevance.split_hits: what is shown)."""
+
+    def shown_of(hits: list[Hit]) -> list[bool]:
+        if floor is None:
+            return [True] * len(hits)
+        rated = [h.relevance for h in hits if h.relevance is not None]
+        level = max(floor, max(rated) - gap) if gap is not None and rated else floor
+        return [h.relevance is None or h.relevance >= level for h in hits]
+
     analysis = analysis_ids(index)
     chapters_folded = {n.id: {_fold(c) for c in n.chapters} for n in needs}
     tallies: dict[tuple[str, str], _Tally] = {}
@@ -177,7 +187,7 @@ def evaluate_mixed(
                 ]
                 off_hits = [h.doc_id not in analysis and h.doc_id not in need.docs + need.ontopic for h in hits]
                 t.off += sum(off_hits)
-                shown = [floor is None or h.relevance is None or h.relevance >= floor for h in hits]
+                shown = shown_of(hits)
                 t.shown += sum(shown)
                 t.shown_off += sum(o and s for o, s in zip(off_hits, shown))
                 answers = [r or h.doc_id in need.docs for r, h in zip(right, hits)]
@@ -189,14 +199,14 @@ def evaluate_mixed(
                 if need.docs:
                     t.with_docs += 1
                     t.doc5 += any(h.doc_id in need.docs for h in hits)
-                t.above += bool(hits and (floor is None or (h0 := hits[0]).relevance is None or h0.relevance >= floor))
+                t.above += any(shown)
                 if key[1] == "all" and not any(right):
                     misses.append(f"{need.id} [{lang}] {query!r}: top hit {hits[0].doc_id if hits else '-'}")
     off_tallies: dict[tuple[str, str], dict[str, int]] = {}
     for item in offtopic:
         for lang in LANGUAGES:
             hits = run(getattr(item, lang))[:TOP]
-            kept = [h for h in hits if floor is None or h.relevance is None or h.relevance >= floor]
+            kept = [h for h, s in zip(hits, shown_of(hits)) if s]
             for key in ((lang, item.split), (lang, "all")):
                 o = off_tallies.setdefault(key, {"n": 0, "refused": 0, "hits": 0, "kept": 0})
                 o["n"] += 1
@@ -251,7 +261,9 @@ def run_mixed_eval(
         folders, present = library_folders(pdfs if pdfs is not None else default_pdfs())
     index, notes = build_library_index(index_dir, encoder, folders, show_progress, rebuild)
     try:
-        result = evaluate_mixed(index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR)
+        result = evaluate_mixed(
+            index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR, relevance.GAP
+        )
     finally:
         index.close()
     result["library"] = [str(f) for f in folders]

@@ -55,7 +55,7 @@ def group_by_document(hits: list[Hit], metadata: dict[str, dict[str, Any]] | Non
 
 
 def answers(hits: list[Hit]) -> list[Hit]:
-    return [h for h in hits if relevance.above_floor(h.relevance)]
+    return relevance.split_hits(hits)[0]
 
 
 def count(

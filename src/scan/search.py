@@ -86,7 +86,10 @@ def search(
         query_vector = encoder.encode_queries([query])[0]
         chosen = method or crosslingual.DEFAULT_METHOD
         pool = allowed
-        dense, score_of, _ = crosslingual.dense_candidates(index, query_vector, query, max(k, POOL), pool, chosen)
+        language = crosslingual.query_language(query, encoder, query_vector)
+        dense, score_of, _ = crosslingual.dense_candidates(
+            index, query_vector, query, max(k, POOL), pool, chosen, language
+        )
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
     cosine: dict[int, float] = {}

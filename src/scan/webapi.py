@@ -113,8 +113,7 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
                 )
         except ScanError as exc:
             return _scan_error(exc)
-        answers = [h for h in hits if relevance.above_floor(h.relevance)]
-        near = [h for h in hits if not relevance.above_floor(h.relevance)]
+        answers, near = relevance.split_hits(hits)
         return {
             "query": q,
             "hits": [h.to_json() for h in answers],

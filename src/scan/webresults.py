@@ -159,8 +159,7 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
             context["copy"] = {key: copy_text(h.passage.text, context["cite"][key]) for key, h in zip(keys, found.hits)}
             context["trend_of"] = found.trend_names
             context["facets"] = options(scan.index, found.facets)
-            context["hits"] = facets.answers(found.hits)
-            context["near"] = [h for h in found.hits if not relevance.above_floor(h.relevance)]
+            context["hits"], context["near"] = relevance.split_hits(found.hits)
             if group:
                 context["groups"] = facets.group_by_document(context["hits"], found.metadata)
                 context["near_groups"] = facets.group_by_document(context["near"], found.metadata)
