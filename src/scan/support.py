@@ -373,3 +373,17 @@ def mark(claim: str, sentence: str, cosine: float) -> str:
     """
     x = features(claim, sentence, cosine)
     return decide(probabilities(x), veto=vetoed(x))[0]
+
+
+def summary(marks: list[str]) -> str:
+    """One Swedish line on the marks of a list of quotes, saying so plainly when none supports the
+    claim ("no supporting quote" is an answer: a report must not cite the others as support).
+
+    >>> summary(["mentions", "counters"])
+    'Inget citat stöder påståendet (av 2): 1 nämner ämnet, 1 kan motsäga det. Citera dem inte som stöd.'
+    """
+    supporting, mentioning, countering = (sum(m == label for m in marks) for label in LABELS)
+    rest = f"{mentioning} nämner ämnet, {countering} kan motsäga det"
+    if not supporting:
+        return f"Inget citat stöder påståendet (av {len(marks)}): {rest}. Citera dem inte som stöd."
+    return f"{supporting} av {len(marks)} citat stöder påståendet, {rest}."
