@@ -9,7 +9,9 @@
   machine and with a CPU burner process on every core (the "busy" case, stopped afterwards).
 - ingest: passages/s of `scan ingest` of the analysis + the six PDFs in ../shared/pdfs (the
   analysis alone when they are absent), against the same command of the baseline commit
-  (BASELINE_REF, checked out into a temp folder; it encodes through sentence-transformers).
+  (BASELINE_REF, checked out into a temp folder; it encodes through sentence-transformers), with
+  how the quote units got their vectors (encoded on their own, a whole passage's, pooled from the
+  passage by late chunking: SCAN_LATE_CHUNKING=1, off by default).
 - classify: a 10-page report (30,000 characters of the analysis) warm, against the baseline's
   encoder in the same process (SCAN_RUNTIME=torch: sentence-transformers); and loading the
   stored trend model, with whether scikit-learn got imported.
@@ -191,17 +193,21 @@ def ingest(work: Path) -> dict:
         (f"baseline ({BASELINE_REF}, sentence-transformers)", old / "src", {}),
         ("scan", ROOT / "src", {}),
         ("scan, float32 (SCAN_PRECISION=fp32)", ROOT / "src", {"SCAN_PRECISION": "fp32"}),
+        ("scan, late chunking (SCAN_LATE_CHUNKING=1)", ROOT / "src", {"SCAN_LATE_CHUNKING": "1"}),
     )
     times: dict[str, list[float]] = {name: [] for name, _, _ in variants}
     counts: dict[str, int] = {}
+    units: dict[str, str] = {}  # how the quote units got their vectors (scan -v logs it)
     for _ in range(INGEST_ROUNDS):  # interleaved rounds: a burst of load hits every variant alike
         for i, (name, src, extra) in enumerate(variants):
             target = work / f"ingest-{i}"
-            cmd = [sys.executable, "-m", "scan", "ingest", str(corpus), "--index", str(target), "--rebuild"]
+            cmd = [sys.executable, "-m", "scan", "-v", "ingest", str(corpus), "--index", str(target), "--rebuild"]
             begin = time.perf_counter()
             proc = subprocess.run(cmd, env=env_with(src, **extra), capture_output=True, text=True, check=True)
             times[name].append(time.perf_counter() - begin)
             counts[name] = int(re.search(r"(\d+) passages embedded", proc.stderr).group(1))
+            found = re.search(r"quote units: (.*)", proc.stderr)
+            units[name] = found.group(1) if found else "every sentence encoded on its own (no count logged)"
     out: dict = {}
     for name, _, _ in variants:
         seconds = statistics.median(times[name])
@@ -209,10 +215,12 @@ def ingest(work: Path) -> dict:
             "seconds": round(seconds, 1),
             "passages": counts[name],
             "passages_per_s": round(counts[name] / seconds, 2),
+            "quote_units": units[name],
         }
     names = list(out)
     out["speed-up"] = round(out[names[1]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
     out["speed-up, float32"] = round(out[names[2]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
+    out["speed-up, late chunking"] = round(out[names[3]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
     out["rounds"] = INGEST_ROUNDS
     return out
 

@@ -114,6 +114,15 @@ class Bf16Forward:
     def __call__(self, seqs: Sequence[np.ndarray]) -> np.ndarray:
         """Mean-pooled, L2-normalised vectors of token-id sequences, padded to the longest in the batch
         (batches are sorted by length, so there is little padding) with padding masked out."""
+        return self.embed_spans(seqs, None)[0]
+
+    def embed_spans(
+        self, seqs: Sequence[np.ndarray], spans: Sequence[Sequence[tuple[int, int]]] | None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors of `__call__`, and for each sequence the pooled vector of each of its token
+        ranges [a, b) (late chunking, see `scan.latechunk`)."""
+        from scan.npbert import pool_ranges
+
         torch = self._torch
         F = torch.nn.functional
         bf16 = torch.bfloat16
@@ -153,4 +162,6 @@ class Bf16Forward:
             weights = keep.unsqueeze(-1).float()
             pooled = (x * weights).sum(1) / weights.sum(1)
             pooled = F.normalize(pooled, dim=1)
-        return pooled.numpy().astype(np.float32)
+            states = x.numpy()
+            parts = [pool_ranges(states[i], r) for i, r in enumerate(spans)] if spans is not None else []
+        return pooled.numpy().astype(np.float32), parts

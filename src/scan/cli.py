@@ -388,6 +388,10 @@ def quotes(
         raise ScanError(
             "give either a CLAIM or --trend ID", 'e.g. scan quotes "Tilliten minskar" or scan quotes --trend 8'
         )
+    if as_json and fmt not in ("text", "json"):
+        raise ScanError(
+            f"--json and --format {fmt} ask for two different outputs", f"use one: --json or --format {fmt}"
+        )
     cli_export.check_output(output)
     title = claim
     from scan.taxonomy import load_taxonomy

@@ -143,15 +143,27 @@ class NumpyE5Encoder:
 
     def encode_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         texts = [self.passage_prefix + t for t in texts]
-        if len(texts) < BF16_FROM:
-            return self.model.encode(texts)
+        return self.model.encode(texts, forward=self.batch_forward(len(texts)))
+
+    def batch_forward(self, count: int = BF16_FROM):
+        """The forward pass for `count` passages: bfloat16 batches (scan.bf16bert, imports torch
+        on first use) where chosen, else None (float32 numpy)."""
+        if count < BF16_FROM:
+            return None
         if self._batch_forward is None:
             from scan.bf16bert import Bf16Forward
 
             self._batch_forward = Bf16Forward(self.model) if self.batch_precision() == "bf16" else False
-        if not self._batch_forward:
-            return self.model.encode(texts)
-        return self.model.encode(texts, forward=self._batch_forward)
+        return self._batch_forward or None
+
+    def encode_passages_with_units(
+        self, texts: Sequence[str], units: Sequence[Sequence[tuple[int, int]]], progress=None
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]] | None:
+        """Passage vectors and their quote units' vectors pooled from the same pass (scan.latechunk)."""
+        from scan.latechunk import encode_with_units
+
+        forward = self.batch_forward(len(texts))
+        return encode_with_units(self.model, texts, units, self.passage_prefix, forward, progress)
 
 
 def default_cache_dir() -> Path:

@@ -9,10 +9,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from scan.embed import Encoder
 from scan.errors import ScanError
+from scan.ingestvectors import VectorRun
 from scan.inputs import collect_files, max_file_bytes, printable, read_input
 from scan.kinds import annotate
 from scan.metadata import refresh as refresh_metadata
@@ -23,7 +22,6 @@ from scan.split import SplitSettings, split_document
 from scan.store import Index, IndexWriter
 
 logger = logging.getLogger(__name__)
-EMBED_ROUND = 256  # passages per call to the encoder: large enough to batch well, small enough for progress
 
 
 @dataclass
@@ -114,50 +112,35 @@ def ingest(
             return report  # nothing changed: the live generation stays as it is
         bar = Progress(len(todo), "Reading", "documents", enabled=show_progress)
         parsed = []
-        for file, doc_id, root in todo:
-            bar.set_postfix_str(printable(file.name)[:40])
-            try:
-                doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id), max_bytes)
-            except ScanError as exc:
-                report.skipped.append((printable(file), _reason(file, exc)))
+        run = VectorRun(encoder, batch_size, warm=bool(todo))  # encodes in the background while files are read
+        try:
+            for file, doc_id, root in todo:
+                bar.set_postfix_str(printable(file.name)[:40])
+                try:
+                    doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id), max_bytes)
+                except ScanError as exc:
+                    report.skipped.append((printable(file), _reason(file, exc)))
+                    bar.update(1)
+                    continue
+                passages = annotate(split_document(doc, split), doc.text)
+                parsed.append((doc, passages, quote_units(doc.text, passages)))  # with sentences for quotes
+                run.add(*parsed[-1][1:])
+                if problem := extraction_problems(doc.report):
+                    report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
                 bar.update(1)
-                continue
-            parsed.append((doc, annotate(split_document(doc, split), doc.text)))
-            if problem := extraction_problems(doc.report):
-                report.warnings.append(f"{doc.doc_id}: {problem} (see: scan info --doc {doc.doc_id})")
-            bar.update(1)
-        bar.close()
-        units = [quote_units(doc.text, passages) for doc, passages in parsed]  # sentences for quotes
-        texts = [p.text for _, passages in parsed for p in passages]
-        unit_texts = [u.text for doc_units in units for u in doc_units]
-        matrix = _embed(encoder, texts + unit_texts, batch_size, show_progress)  # all at once, embedded here
-        unit_matrix = matrix[len(texts) :]
-        at = at_unit = 0
-        for (doc, passages), doc_units in zip(parsed, units):
-            unit_vectors = unit_matrix[at_unit : at_unit + len(doc_units)] if doc_units else None
-            at_unit += len(doc_units)
+            bar.close()
+            total = sum(len(passages) for _, passages, _ in parsed)
+            with Progress(total, "Embedding", "passages", enabled=show_progress) as embedding:
+                vectors = run.finish(embedding)
+        finally:
+            run.close()
+        for (doc, passages, doc_units), (passage_vectors, unit_vectors) in zip(parsed, vectors):
             (report.updated if doc.doc_id in stored else report.added).append(doc.doc_id)
-            writer.add(doc, passages, matrix[at : at + len(passages)], doc_units, unit_vectors)
-            at += len(passages)
+            writer.add(doc, passages, passage_vectors, doc_units, unit_vectors if doc_units else None)
             report.passages += len(passages)
-        _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, _ in parsed}}, report)
+        _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, *_ in parsed}}, report)
         report.generation = writer.commit().name
     return report
-
-
-def _embed(encoder: Encoder, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
-    """Vectors of all texts of this run (passages, then quote sentences), in order: encoded in rounds
-    of EMBED_ROUND texts across documents, so the encoder can sort them by length and keep its
-    workers busy."""
-    from scan.progress import Progress
-
-    matrix = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    with Progress(len(texts), "Embedding", "texts", enabled=show_progress) as bar:
-        for i in range(0, len(texts), EMBED_ROUND):
-            chunk = texts[i : i + EMBED_ROUND]
-            matrix[i : i + len(chunk)] = encoder.encode_passages(chunk, batch_size)
-            bar.update(len(chunk))
-    return matrix
 
 
 def _reason(file: Path, exc: ScanError) -> str:

@@ -165,6 +165,24 @@ class NumpyBert:
 
     def embed_ids(self, seqs: Sequence[np.ndarray]) -> np.ndarray:
         """Mean-pooled, L2-normalised vectors of token-id sequences (one packed forward pass)."""
+        x, starts, lens = self.hidden_states(seqs)
+        pooled = np.add.reduceat(x, starts, axis=0) / lens[:, None].astype(np.float32)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
+
+    def embed_ids_spans(
+        self, seqs: Sequence[np.ndarray], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed_ids(seqs)`, and for each sequence the pooled vector of each of its token ranges
+        [a, b) (late chunking, see `scan.latechunk`)."""
+        x, starts, lens = self.hidden_states(seqs)
+        pooled = np.add.reduceat(x, starts, axis=0) / lens[:, None].astype(np.float32)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        vectors = (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
+        return vectors, [pool_ranges(x[s : s + n], r) for s, n, r in zip(starts, lens, spans)]
+
+    def hidden_states(self, seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The last hidden states of token-id sequences, packed: (states, first row of each, lengths)."""
         w, h, eps = self.w, self.hidden, self.eps
         lens = np.array([len(s) for s in seqs])
         starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
@@ -206,19 +224,28 @@ class NumpyBert:
             o += w[p + "output.dense.bias"]
             o += x
             x = _layer_norm(o, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
-        pooled = np.add.reduceat(x, starts, axis=0) / lens[:, None].astype(np.float32)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
+        return x, starts, lens
 
-    def encode(self, texts: Sequence[str], workers: int | None = None, progress=None, forward=None) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        workers: int | None = None,
+        progress=None,
+        forward=None,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+    ):
         """Vectors of `texts` in their order. Texts are sorted by length and packed into batches of
         about TOKENS_PER_BATCH tokens, which `workers` threads (default: scan.threads) encode in parallel
-        with `forward` (default: this module's float32 `embed_ids`)."""
+        with `forward` (default: this module's float32 `embed_ids`).
+
+        With `spans` (token ranges [a, b) per text), returns (vectors, a list with each text's array of
+        range vectors): the ranges pooled from the text's own forward pass (`scan.latechunk`)."""
         from scan.threads import threads
 
         out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        parts: list[np.ndarray] = [np.zeros((0, self.hidden), dtype=np.float32)] * len(texts)
         if not len(texts):
-            return out
+            return out if spans is None else (out, parts)
         seqs = self.token_ids(texts)
         workers = max(1, workers or threads())
         total = sum(len(s) for s in seqs)
@@ -234,9 +261,16 @@ class NumpyBert:
             size += len(seqs[j])
 
         embed = forward or self.embed_ids
+        embed_spans = self.embed_ids_spans if forward is None else getattr(forward, "embed_spans", None)
 
         def run(batch: list[int]) -> int:
-            out[batch] = embed([seqs[b] for b in batch])
+            if spans is None:
+                out[batch] = embed([seqs[b] for b in batch])
+                return len(batch)
+            vectors, pooled = embed_spans([seqs[b] for b in batch], [spans[b] for b in batch])
+            out[batch] = vectors
+            for b, part in zip(batch, pooled):
+                parts[b] = part
             return len(batch)
 
         if workers == 1 or len(batches) == 1:
@@ -244,11 +278,20 @@ class NumpyBert:
                 n = run(batch)
                 if progress:
                     progress(n)
-            return out
+            return out if spans is None else (out, parts)
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(min(workers, len(batches)), thread_name_prefix="scan-encode") as pool:
             for n in pool.map(run, batches):
                 if progress:
                     progress(n)
-        return out
+        return out if spans is None else (out, parts)
+
+
+def pool_ranges(states: np.ndarray, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Mean of `states[a:b]` for each range, L2-normalised: (len(ranges), hidden) float32."""
+    out = np.zeros((len(ranges), states.shape[1]), dtype=np.float32)
+    for i, (a, b) in enumerate(ranges):
+        out[i] = states[a:b].mean(axis=0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, np.float32(1e-12))

@@ -191,3 +191,71 @@ class UnigramTokenizer:
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         return [self.encode(t) for t in texts]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]] | None:
+        """The (start, end) in `text` of each token of `encode(text)`: <s> is (0, 0), </s> is
+        (len(text), len(text)), a piece made of a space and letters spans both. None when the
+        text cannot be mapped (a normalisation that joins characters across clusters, or two unknown
+        runs in one word); callers then treat the text as a whole.
+
+        >>> tok = UnigramTokenizer(["<unk>", "<s>", "</s>", "▁a", "b", "▁"], array("d", [0, 0, 0, -1, -1, -2]),
+        ...                        (0, 1, 2), -12.0, 2, 512)
+        >>> tok.encode("ab  a"), tok.token_spans("ab  a")
+        ([1, 3, 4, 3, 2], [(0, 0), (0, 1), (1, 2), (2, 5), (5, 5)])
+        """
+        n = len(text)
+        if unicodedata.is_normalized("NFKC", text):
+            chars, origin = list(text), [(i, i + 1) for i in range(n)]
+        else:
+            chars, origin = [], []  # each normalised character and the span in `text` it comes from
+            i = 0
+            while i < n:  # NFKC per character and the combining marks after it
+                j = i + 1
+                while j < n and unicodedata.combining(text[j]):
+                    j += 1
+                for c in unicodedata.normalize("NFKC", text[i:j]):
+                    chars.append(c)
+                    origin.append((i, j))
+                i = j
+            if "".join(chars) != unicodedata.normalize("NFKC", text):
+                return None
+        kept = [k for k, c in enumerate(chars) if c != " " or k == 0 or chars[k - 1] != " "]  # " {2,}" -> " "
+        norm = "".join(chars[k] for k in kept).replace(" ", "▁")
+        where = [origin[k] for k in kept]
+        if norm and not norm.startswith("▁"):
+            norm, where = "▁" + norm, [(0, 0)] + where
+        pieces = self._pieces()
+        spans = [(0, 0)]
+        budget = self.max_length - 2
+        for m in _WORDS.finditer(norm):
+            word = m.group()
+            ids = self._words.get(word) or self._word(word)
+            at = 0  # in the word
+            for k, t in enumerate(ids):
+                if t == self.unk:  # a run of characters without a piece of their own, up to the next piece
+                    after = pieces[ids[k + 1]] if k + 1 < len(ids) else None
+                    end = at + 1
+                    while end < len(word) and word[end] not in self.ids and not (after and word.startswith(after, end)):
+                        end += 1
+                else:
+                    end = at + len(pieces[t])
+                    if word[at:end] != pieces[t]:
+                        return None
+                spans.append((where[m.start() + at][0], where[m.start() + end - 1][1]))
+                at = end
+            if at != len(word):
+                return None
+            if len(spans) > budget:
+                break
+        del spans[budget + 1 :]
+        spans.append((n, n))
+        return spans
+
+    def _pieces(self) -> list[str]:
+        """Piece strings by id (built on first use)."""
+        if not hasattr(self, "_by_id"):
+            by_id = [""] * len(self.scores)
+            for piece, pid in self.ids.items():
+                by_id[pid] = piece
+            self._by_id = by_id
+        return self._by_id
