@@ -386,6 +386,7 @@ def quotes(
     from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
     from scan.quotes import NO_QUOTES, check_claim, find_quotes
+    from scan.support import summary as support_summary
 
     if (claim is None) == (trend_id is None):
         raise ScanError(
@@ -438,6 +439,8 @@ def quotes(
             for a in q.also:
                 click.echo(click.style("   also in: " + _citation(a.title, a.page, a.heading), dim=True))
             click.echo()
+    if found and trend_id is None:
+        click.echo(support_summary([q.support for q in found]), err=True)
 
 
 def _fmt(value: float | None) -> str:
