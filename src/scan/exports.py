@@ -282,9 +282,12 @@ def hits_report(
     `by_document`: in Word and Markdown the hits stand under their document, the best document first."""
     trends = trends or {}
     rows = [hit_row(h, metadata.get(h.doc_id, {}), trends.get(f"{h.doc_id}#{h.passage.seq}", "")) for h in hits]
+    from scan import relevance
+
+    answers = relevance.answer_flags(hits)  # the CLI's and the web page's rule: floor and gap to the best hit
     entries = [
-        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance), h.title if by_document else "")
-        for h, row in zip(hits, rows)
+        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance, ok), h.title if by_document else "")
+        for h, row, ok in zip(hits, rows, answers)
     ]
     if by_document:  # a stable sort keeps the ranks within a document; documents by their best hit
         first = {}
@@ -295,12 +298,11 @@ def hits_report(
     return Report(f"Sökträffar: ”{query}”", [Table("Träffar", HIT_COLUMNS, rows)], entries, [h.to_json() for h in hits])
 
 
-def _relevance_note(value: float | None) -> str:
-    from scan import relevance
-
+def _relevance_note(value: float | None, answer: bool) -> str:
+    """'relevans 72', with ', under relevansgränsen' for a hit that is not an answer (relevance.answer_flags)."""
     if value is None:
         return ""
-    return f"relevans {value:.0f}" + ("" if relevance.above_floor(value) else ", under relevansgränsen")
+    return f"relevans {value:.0f}" + ("" if answer else ", under relevansgränsen")
 
 
 # ---- quotes ---------------------------------------------------------------------------------
