@@ -131,20 +131,18 @@ def test_an_interrupted_download_resumes_with_a_range_request(sources, tmp_path)
 
 
 def test_requests_to_one_host_are_spaced_by_the_delay(sources, tmp_path):
-    def gaps(delay: float, out: str) -> list[float]:
-        Handler.requests.clear()
-        list(fetch_sources(sources, tmp_path / out, delay=delay))
-        times = [t for t, _, _ in Handler.requests]
-        assert len(times) == 4
-        return [b - a for a, b in zip(times, times[1:])]
-
-    # The fetcher waits `delay` between sending; the server sees arrivals, which a loaded machine shifts by
-    # up to a request's own time. So the slack is the slowest gap without a delay, measured now (at most half
-    # the delay: requests sent without waiting, gaps of a few ms, still fail).
     delay = 0.4
-    slack = min(max(gaps(0, "baseline")), delay / 2)
-    spaced = gaps(delay, "out")
-    assert min(spaced) >= delay - slack, (spaced, slack)
+    Handler.requests.clear()
+    list(fetch_sources(sources, tmp_path / "out", delay=delay))
+    times = [t for t, _, _ in Handler.requests]
+    assert len(times) == 4
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    # The fetcher sends `delay` apart by its own clock; the server sees arrivals, which a loaded machine
+    # delays, and one late arrival shortens the next gap (seen: 0.61 s then 0.18 s). So the whole span is
+    # bounded (three delays, less half a delay of lateness) and each gap loosely; requests sent without
+    # waiting (a few ms apart) fail both.
+    assert times[-1] - times[0] >= 3 * delay - delay / 2, gaps
+    assert min(gaps) >= delay / 4, gaps
 
 
 def test_a_timeout_is_reported_and_the_rest_goes_on(tmp_path, server):

@@ -82,6 +82,8 @@ def test_the_api_names_the_range_of_k_and_its_hints_name_no_web_page(client):
         assert (
             r.status_code in (404, 405) and "/openapi.json" in hint and "menyn" not in hint and "formulär" not in hint
         )
+    broken = client.post("/api/classify", content=b"--x\r\nno form", headers={"content-type": "multipart/form-data"})
+    assert broken.status_code == 400 and "/openapi.json" in broken.json()["error"]["hint"]
     empty = client.post("/api/classify", json={"text": ""})
     assert empty.status_code == 400 and "multipart/form-data" in empty.json()["error"]["hint"]
 
@@ -195,3 +197,16 @@ def test_the_shared_pdfs_get_no_running_header_title_and_no_footnote_marks_in_he
     headings = {h for s in doc.sections for h in s.heading}
     assert "3.1 Globala mål utifrån Agenda 2030" in headings
     assert not [h for h in headings if re.search(r"\dF$", h)]
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv"])
+def test_quotes_refuse_json_together_with_another_format(tmp_path, fmt):
+    from click.testing import CliRunner
+
+    from scan.cli import main
+
+    r = CliRunner().invoke(main, ["quotes", "Kommunen behöver fler undersköterskor", "--json", "--format", fmt])
+    assert r.exit_code == 1 and r.output.splitlines() == [
+        f"Error: --json and --format {fmt} ask for two different outputs",
+        f"  Fix: use one: --json or --format {fmt}",
+    ]

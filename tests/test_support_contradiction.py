@@ -128,7 +128,9 @@ def test_cli_json_api_and_page_show_the_same_marks(tmp_path, monkeypatch):
     assert hard != "supports"  # the antonym keeps it from support, whatever the encoder's cosine
     assert cli[next(t for t in cli if "lätt" in t)] == "supports"
 
-    text = runner.invoke(main, ["quotes", claim, "--index", str(idx), "-k", "3"]).stdout
+    shown = runner.invoke(main, ["quotes", claim, "--index", str(idx), "-k", "3"])
+    text = shown.stdout
+    assert support.summary(list(cli.values())) in shown.stderr
     words = {"supports": "stöder", "mentions": "nämner", "counters": "kan motsäga"}
     hard_block = next(b for b in text.split("\n\n") if "svårt" in b)
     assert words[hard] in hard_block and "stöder" not in hard_block
@@ -141,6 +143,8 @@ def test_cli_json_api_and_page_show_the_same_marks(tmp_path, monkeypatch):
         page = client.get("/citat", params={"claim": claim}).text
         article = next(a for a in re.split(r'<article class="quote">', page)[1:] if "svårt" in a)
         assert f"support-{hard}" in article and words[hard] in article
+        summary = support.summary(list(cli.values()))
+        assert summary.startswith("1 av 3 citat stöder påståendet") and summary in page
     finally:
         app.state.jobs.close()
 
@@ -161,3 +165,39 @@ def test_corpus_sentences_that_say_the_opposite_are_not_offered_as_support(corpu
     found = [q for q in quotes if contradiction in q.text]
     assert found  # the sentence the claim contradicts is among the top five quotes
     assert found[0].support == "counters"
+
+
+def test_the_summary_says_plainly_when_no_quote_supports():
+    assert support.summary(["mentions", "counters", "mentions"]) == (
+        "Inget citat stöder påståendet (av 3): 2 nämner ämnet, 1 kan motsäga det. Citera dem inte som stöd."
+    )
+    assert support.summary(["supports", "counters"]).startswith("1 av 2 citat stöder påståendet")
+
+
+def test_no_supporting_quote_is_said_on_stderr_and_on_the_page(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from conftest import FIXTURES
+    from fastapi.testclient import TestClient
+
+    from scan.cli import main
+    from scan.web import create_app
+
+    monkeypatch.setenv("SCAN_MODEL", "hash")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "personal.md").write_text(
+        "# Personal\n\nKommunen har svårt att rekrytera sjuksköterskor till äldreomsorgen i dag.\n",
+        encoding="utf-8",
+    )
+    idx = tmp_path / "idx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(tmp_path / "docs"), "--index", str(idx)]).exit_code == 0
+    claim = "Kommunen har lätt att rekrytera sjuksköterskor till äldreomsorgen"
+    shown = runner.invoke(main, ["quotes", claim, "--index", str(idx)])
+    assert shown.exit_code == 0 and "svårt" in shown.stdout
+    assert "Inget citat stöder påståendet (av 1)" in shown.stderr and "Inget citat" not in shown.stdout
+    app = create_app(idx, FIXTURES / "mini-trends.toml")
+    try:
+        page = TestClient(app).get("/citat", params={"claim": claim}).text
+        assert "Inget citat stöder påståendet (av 1)" in page
+    finally:
+        app.state.jobs.close()

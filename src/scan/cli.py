@@ -382,10 +382,15 @@ def quotes(
     from scan import cli_export
     from scan.export import SUPPORT_COLOURS, SUPPORT_WORDS, to_csv, to_markdown
     from scan.quotes import NO_QUOTES, check_claim, find_quotes
+    from scan.support import summary as support_summary
 
     if (claim is None) == (trend_id is None):
         raise ScanError(
             "give either a CLAIM or --trend ID", 'e.g. scan quotes "Tilliten minskar" or scan quotes --trend 8'
+        )
+    if as_json and fmt not in ("text", "json"):
+        raise ScanError(
+            f"--json and --format {fmt} ask for two different outputs", f"use one: --json or --format {fmt}"
         )
     cli_export.check_output(output)
     title = claim
@@ -430,6 +435,8 @@ def quotes(
             for a in q.also:
                 click.echo(click.style("   also in: " + _citation(a.title, a.page, a.heading), dim=True))
             click.echo()
+    if found and trend_id is None:
+        click.echo(support_summary([q.support for q in found]), err=True)
 
 
 def _fmt(value: float | None) -> str:

@@ -161,8 +161,16 @@ WEIGHTS = np.array(
 BIAS = np.array([-0.1431, 0.4725, -0.3294])
 # a sentence that leans to `supports` (likelier than `mentions`) but carries one of these cues is
 # marked `counters` (chosen on dev by cross-validation over claims: countering pairs marked
-# `supports` 1 against 3, accuracy 0.738 against 0.720, no supporting pair lost)
-VETO = ("antonym", "opposite_prefix", "valence_opposite", "direction_opposite", "negation_near_topic")
+# `supports` 1 against 3, accuracy 0.738 against 0.720, no supporting pair lost; the limit cue
+# then took the countering quotes among the held-out claims' first three `supports` from 1–3 to 1)
+VETO = (
+    "antonym",
+    "opposite_prefix",
+    "valence_opposite",
+    "direction_opposite",
+    "negation_near_topic",
+    "general_vs_limit",
+)
 COUNTER_THRESHOLD = 0.6  # chosen on dev: fewest errors, a countering pair marked `supports` counting thrice
 SUPPORT_THRESHOLD = 0.65  # then on dev, the same way: the least P(supports) for the mark (ties: the stricter)
 
@@ -365,3 +373,17 @@ def mark(claim: str, sentence: str, cosine: float) -> str:
     """
     x = features(claim, sentence, cosine)
     return decide(probabilities(x), veto=vetoed(x))[0]
+
+
+def summary(marks: list[str]) -> str:
+    """One Swedish line on the marks of a list of quotes, saying so plainly when none supports the
+    claim ("no supporting quote" is an answer: a report must not cite the others as support).
+
+    >>> summary(["mentions", "counters"])
+    'Inget citat stöder påståendet (av 2): 1 nämner ämnet, 1 kan motsäga det. Citera dem inte som stöd.'
+    """
+    supporting, mentioning, countering = (sum(m == label for m in marks) for label in LABELS)
+    rest = f"{mentioning} nämner ämnet, {countering} kan motsäga det"
+    if not supporting:
+        return f"Inget citat stöder påståendet (av {len(marks)}): {rest}. Citera dem inte som stöd."
+    return f"{supporting} av {len(marks)} citat stöder påståendet, {rest}."

@@ -70,7 +70,7 @@ def search_form(
 
 
 def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swedish, quote_gate, jobs) -> None:
-    from scan import exports, facets, relevance
+    from scan import exports, facets, relevance, support
     from scan.keywords import analyze
     from scan.quotes import find_quotes
     from scan.types import Filters
@@ -225,6 +225,7 @@ def add_result_routes(app: FastAPI, scan, page: Callable[..., HTMLResponse], swe
             quotes=quotes,
             markdown=to_markdown(quotes, heading),
             copy=[copy_text(q.text, exports.quote_citation(q)) for q in quotes],
+            support_summary=support.summary([q.support for q in quotes]) if quotes and not trend else "",
         )
         return page("citat.html", **context)
 

@@ -107,6 +107,7 @@ STATUS_TEXT = {  # status: (heading, message, hint)
     ),
 }
 API_HINTS = {  # the JSON API's hints name no page: its caller is a program (scan.webapi)
+    400: "rätta begäran efter /openapi.json och försök igen",
     404: "API:ts adresser står i /openapi.json",
     405: "vilka metoder adressen tar emot står i /openapi.json",
 }
