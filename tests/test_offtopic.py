@@ -145,3 +145,38 @@ def test_a_one_word_theme_query_finds_its_theme_in_the_corpus(corpus_index, e5, 
     answers, _ = relevance.split_hits(search(corpus_index, e5, query, k=5))
     assert answers, f"{query!r} is answered"
     assert any(chapter in " ".join(h.passage.heading).casefold() for h in answers)
+
+
+def test_candidates_rated_under_the_demotion_level_go_behind_the_others():
+    ranked = [(7, 0.9), (3, 0.8), (5, 0.7), (1, 0.6)]
+    rated = {7: 2.0, 3: 70.0, 5: 15.0, 1: 40.0}
+    assert relevance.demote(ranked, rated) == [(3, 0.8), (1, 0.6), (7, 0.9), (5, 0.7)]
+    assert relevance.demote(ranked, {}) == ranked  # keyword search: no relevance, order unchanged
+    assert relevance.demote(ranked, {7: 30.0, 3: 20.0}) == ranked
+
+
+def test_search_puts_a_passage_that_nearly_never_answers_behind_the_rest(mini, tmp_path, monkeypatch):
+    """The probe's "klimat": the FBI table's notes ranked first by the language balancing, rated 1."""
+    from scan.embed import HashEncoder
+    from scan.ingest import ingest
+    from scan.search import search
+    from scan.store import Index
+
+    encoder = HashEncoder(256)
+    ingest([mini], tmp_path / "idx", encoder)
+    index = Index.open(tmp_path / "idx")
+    query = "kommunen behöver fler lärare"
+    everything = len(index)
+    plain = search(index, encoder, query, k=everything)
+    first = (plain[0].doc_id, plain[0].passage.seq)
+
+    def rate(ids, *args):  # the hash encoder has no model: rate the first-ranked passage as junk, the rest 80
+        rows = index.passages(ids)
+        return {pid: 1.0 if (rows[pid][0].doc_id, rows[pid][0].seq) == first else 80.0 for pid in ids}
+
+    monkeypatch.setattr(relevance, "rate", rate)
+    hits = search(index, encoder, query, k=everything)
+    assert [(h.doc_id, h.passage.seq) for h in hits] == [(h.doc_id, h.passage.seq) for h in plain[1:] + plain[:1]]
+    assert [h.rank for h in hits] == list(range(1, everything + 1))
+    assert first not in {(h.doc_id, h.passage.seq) for h in search(index, encoder, query, k=everything - 1)}
+    index.close()

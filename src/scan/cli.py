@@ -145,6 +145,10 @@ def main(verbose: int, threads: int | None) -> None:
     check(threads)
 
 
+def _share_note(error: float) -> str:
+    return f"on other publishers' documents {100 * error:.0f} % of a text lands on the wrong trend on average"
+
+
 def _open(index_dir: Path, model: str | None):
     from scan.session import open_index
 
@@ -512,6 +516,7 @@ def classify(
         if side_by_side:  # printed together after the loop
             continue
         verdict = f"{result.label}. {names[result.label]}" if result.label else "no trend"
+        verdict = f"no single main trend (largest: {verdict})" if result.several else verdict
         click.echo(click.style(f"{result.title}", bold=True) + f"  ({result.path}, {result.n_passages} passages)")
         click.echo(f"  label: {verdict} (confidence {result.confidence:.2f})")
         for t in sorted(result.scores, key=lambda t: -result.scores[t]):
@@ -520,6 +525,8 @@ def classify(
                 f"  {mark} {t:2d} {names[t][:52]:52s} {result.scores[t]:5.2f} {'█' * round(20 * result.scores[t])}"
             )
         click.echo(f"    {'no trend':55s} {result.none:5.2f}")
+        if result.share_error and result.n_passages > 1:
+            click.echo(click.style(f"  shares are estimates: {_share_note(result.share_error)}", dim=True))
         for t in result.labels:
             if not result.evidence[t]:
                 click.echo(click.style(f"  evidence for {t}: no single passage shows it clearly", dim=True))

@@ -93,8 +93,9 @@ def search(
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
     cosine: dict[int, float] = {}
+    reach = k if mode == "keyword" else max(k, relevance.RATE_POOL)  # rated before the cut to k (relevance.demote)
     if mode == "dense":
-        ranked = dense[:k]
+        ranked = dense[:reach]
     elif mode == "keyword":
         ranked = keyword[:k]
     else:
@@ -105,7 +106,7 @@ def search(
         top = max((s for _, s in keyword), default=1.0) or 1.0
         bonus = {pid: KEYWORD_WEIGHT * s / top for pid, s in keyword}
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
-        ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        ranked = sorted(fused.items(), key=lambda item: -item[1])[:reach]
     rows = index.passages([pid for pid, _ in ranked])
     rated = relevance.rate(
         [pid for pid, _ in ranked],
@@ -116,6 +117,7 @@ def search(
         {pid: row[0] for pid, row in rows.items()},
         lambda ids: relevance.stored_vectors(index, ids),
     )
+    ranked = relevance.demote(ranked, rated)[:k]
     cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
     hits = []
     for pid, score in ranked:
