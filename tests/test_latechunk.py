@@ -5,6 +5,9 @@ thread, and a deterministic result."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 import unicodedata
 from pathlib import Path
 
@@ -187,3 +190,32 @@ def test_late_chunking_falls_back_for_units_it_cannot_pool(e5):
     np.testing.assert_allclose(others[0], alone[1], atol=1e-5)  # joined across two passages
     assert run.counts["pooled from their passage (late chunking)"] == 2  # "Inledning.", "Den ökar inte."
     assert run.counts["encoded on their own"] == 2
+
+
+def test_torch_is_imported_before_the_encoding_thread_starts():
+    """spaCy (thinc) imports torch in the reading thread; the encoding thread imports it for
+    bfloat16 batches: both at once crashed ingest about one time in two. So the run imports it
+    first, in the thread that constructs it (checked in a fresh process, where torch is not yet loaded)."""
+    pytest.importorskip("torch")
+    code = textwrap.dedent(
+        """
+        import sys
+        from scan.ingestvectors import VectorRun
+
+        seen = []
+
+        class Batches:
+            def batch_precision(self):
+                return "bf16"
+
+            def batch_forward(self, count=8):
+                seen.append("torch" in sys.modules)
+
+        assert "torch" not in sys.modules
+        VectorRun(Batches()).finish()
+        print(seen)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[True]"

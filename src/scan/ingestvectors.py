@@ -34,6 +34,17 @@ logger = logging.getLogger(__name__)
 ROUND = 96  # passages per encoder call: enough tokens for full batches on every worker, an early first round
 
 
+def import_batch_runtime(encoder: Encoder) -> None:
+    """Import torch in this (the reading) thread when the encoder's batches will use it, before
+    the encoding thread starts. Two threads importing torch at once (this one through spaCy's
+    thinc, which imports torch when it is installed, the encoding thread for bfloat16 batches)
+    crashed about one ingest in two (a segmentation fault or "Only a single TORCH_LIBRARY can be
+    used to register the namespace triton"). Converting the model still overlaps with reading."""
+    precision = getattr(encoder, "batch_precision", None)
+    if precision is not None and precision() == "bf16":
+        import torch  # noqa: F401
+
+
 class VectorRun:
     """`run = VectorRun(encoder); run.add(passages, units) ...; vectors = run.finish()`; `close()` always."""
 
@@ -55,6 +66,8 @@ class VectorRun:
         self._bar = None
         self._error: BaseException | None = None
         self._stop = False
+        if warm:
+            import_batch_runtime(encoder)
         self._thread = threading.Thread(target=self._work, name="scan-ingest-encode", daemon=True)
         self._thread.start()
 
