@@ -280,10 +280,13 @@ def hits_report(
 ) -> Report:
     """Search hits as an export; `metadata` maps doc_id to its metadata, `trends` passage_id to a trend name.
     `by_document`: in Word and Markdown the hits stand under their document, the best document first."""
+    from scan import relevance
+
     trends = trends or {}
+    floor = relevance.floor_for(hits)  # the query's floor, as the CLI and the page show the hits
     rows = [hit_row(h, metadata.get(h.doc_id, {}), trends.get(f"{h.doc_id}#{h.passage.seq}", "")) for h in hits]
     entries = [
-        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance), h.title if by_document else "")
+        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance, floor), h.title if by_document else "")
         for h, row in zip(hits, rows)
     ]
     if by_document:  # a stable sort keeps the ranks within a document; documents by their best hit
@@ -295,12 +298,13 @@ def hits_report(
     return Report(f"Sökträffar: ”{query}”", [Table("Träffar", HIT_COLUMNS, rows)], entries, [h.to_json() for h in hits])
 
 
-def _relevance_note(value: float | None) -> str:
+def _relevance_note(value: float | None, floor: float | None = None) -> str:
     from scan import relevance
 
     if value is None:
         return ""
-    return f"relevans {value:.0f}" + ("" if relevance.above_floor(value) else ", under relevansgränsen")
+    below = not relevance.above_floor(value, relevance.FLOOR if floor is None else floor)
+    return f"relevans {value:.0f}" + (", under relevansgränsen" if below else "")
 
 
 # ---- quotes ---------------------------------------------------------------------------------
