@@ -53,7 +53,14 @@ def test_cli_json_report_and_web_page_list_the_same_trends_with_evidence(mini, t
             r = client.get(str(r.url))
         assert r.status_code == 200
         assert {int(m) for m in re.findall(r"Belägg för (\d+)\.", r.text)} == set(labels)
-        main_trend = re.search(r"Huvudtrend: <strong>(\d+)\.", r.text)
+        # the verdict agrees: a main trend, or (two equal halves) no single main trend and the larger
+        if data["several"]:
+            assert "Ingen enskild huvudtrend" in r.text and "Ingen enskild huvudtrend" in html
+            main_trend = re.search(r"Störst andel: (\d+)\.", r.text)
+            assert f"no single main trend (largest: {data['label']}." in text
+        else:
+            main_trend = re.search(r"Huvudtrend: <strong>(\d+)\.", r.text)
+            assert f"label: {data['label']}." in text
         assert main_trend and int(main_trend.group(1)) == data["label"]
         assert r.text.count("<blockquote>") >= len(labels)
     finally:

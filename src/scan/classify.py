@@ -103,8 +103,10 @@ class Classification:
     language: str
     warnings: list[str] = field(default_factory=list)
     passages: list[PassageResult] = field(default_factory=list)
-    confidence: float = 0.0  # probability that `label` (None: no trend) is the document's main trend
+    confidence: float = 0.0  # probability that the verdict (main trend `label`, no trend, or `several`) is right
     presence: dict[int, float] = field(default_factory=dict)  # trend -> probability the text speaks to it
+    several: bool = False  # several trends, none leading: `label` is then the largest, not a main trend
+    share_error: float = 0.0  # part of a text the shares put on the wrong class, on other publishers' documents
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -112,6 +114,8 @@ class Classification:
             "title": self.title,
             "label": self.label,
             "confidence": round(self.confidence, 4),
+            "several": self.several,
+            "share_error": round(self.share_error, 4),
             "labels": self.labels,
             "presence": {str(t): round(s, 4) for t, s in self.presence.items()},
             "scores": {str(t): round(s, 4) for t, s in self.scores.items()},
@@ -205,11 +209,12 @@ def language(text: str) -> str:
     return "sv" if sv >= en else "en"
 
 
-def decide(probs: np.ndarray, weights: np.ndarray, classes: tuple[int, ...]):
-    """(label, confidence, labels, presence) from passage probabilities and lengths (scan.trendprofile)."""
-    from scan.trendprofile import verdict
+def decide(probs: np.ndarray, weights: np.ndarray, classes: tuple[int, ...], document_map=None):
+    """The verdict (label, confidence, labels, presence, several) from passage probabilities and
+    lengths (scan.trendprofile), its confidence through the model's document calibration map."""
+    from scan.trendprofile import DocumentMap, verdict
 
-    return verdict(probs, weights, classes, NONE)
+    return verdict(probs, weights, classes, NONE, document_map or DocumentMap())
 
 
 def classify_document(
@@ -284,7 +289,9 @@ def classify_document(
     shares = totals / weight_sum
     scores = {classes[c]: float(shares[c]) for c in trend_cols}
     none = float(shares[none_col])
-    label, confidence, labels, presence = decide(np.vstack(rows), np.concatenate(lengths), classes)
+    label, confidence, labels, presence, several = decide(
+        np.vstack(rows), np.concatenate(lengths), classes, model.document_map
+    )
     evidence = {}
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
@@ -306,4 +313,6 @@ def classify_document(
         kept,
         confidence,
         presence,
+        several,
+        model.document_map.share_error,
     )

@@ -23,14 +23,14 @@ calibration):
   length-weighted mean of the texts' probabilities, as scan classify computes them) and the true
   shares (each text's length split equally over its labels);
 - share calibration: ECE over (document, class) pairs, predicted share against true share;
-- main trend: scan's label is a trend with the largest true share (or no trend where no trend has
-  MIN_SHARE of the text, or more than NONE_MAJORITY is no trend); main-trend ECE: scan's
-  `confidence` against being right.
+- main trend: scan's verdict (main trend, no trend, or several trends none leading) is the true
+  one, `trendprofile.outcome` of the true shares; main-trend ECE: scan's `confidence` against
+  being right; `truth` counts the documents of each true kind;
+- the same on SPREAD documents: 3–8 texts of as many different labels (mostly no main trend).
 """
 
 from __future__ import annotations
 
-import random
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,11 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scan.doccalib import predicted_outcome, sample_led, sample_spread, share_error, true_outcome, true_shares
 from scan.errors import ScanError
 from scan.evaluate import _f1  # per-class F1, shared with the corpus evaluation
-from scan.trendprofile import MIN_SHARE, NONE_MAJORITY
+from scan.trendprofile import MIN_SHARE, SEVERAL
 
 SAMPLED_DOCUMENTS = 200
+SPREAD_DOCUMENTS = 100
 FOLDS = 5
 BINS = 10
 
@@ -189,22 +191,13 @@ def text_metrics(items: list[LabelledText], probs: np.ndarray, decide: Decide, t
     }
 
 
-def sample_documents(items: list[LabelledText], n: int, seed: int = 0) -> list[list[LabelledText]]:
-    """n documents of 3–8 texts: 2–4 of one trend (or of no trend), then 1–4 others, shuffled."""
-    rng = random.Random(seed)
-    by_label: dict[int, list[LabelledText]] = {}
-    for t in items:
-        by_label.setdefault(t.label, []).append(t)
-    labels = sorted(k for k, v in by_label.items() if len(v) >= 2)
-    docs = []
-    for _ in range(n):
-        main = rng.choice(labels)
-        chosen = rng.sample(by_label[main], min(len(by_label[main]), rng.randint(2, 4)))
-        rest = [t for t in items if t not in chosen]
-        chosen += rng.sample(rest, rng.randint(1, 4))
-        rng.shuffle(chosen)
-        docs.append(chosen)
-    return docs
+def sample_documents(
+    items: list[LabelledText], n: int, seed: int = 0, spread: bool = False
+) -> list[list[LabelledText]]:
+    """n documents: 2–4 texts of one trend (or of no trend), then 1–4 others, shuffled; `spread`:
+    3–8 texts of as many different labels (scan.doccalib, which fits the map with another seed)."""
+    sampler = sample_spread if spread else sample_led
+    return [[items[i] for i in doc] for doc in sampler([t.label for t in items], n, seed)]
 
 
 def document_metrics(
@@ -214,31 +207,24 @@ def document_metrics(
     decide_document: Callable[[np.ndarray, np.ndarray], tuple[int | None, list[int], float]],
 ) -> dict:
     """decide_document(passage probabilities, passage weights) -> (label, labels, confidence)."""
-    errors, pred_shares, true_shares, conf, correct = [], [], [], [], []
+    errors, pred_shares, all_true, conf, correct, kinds = [], [], [], [], [], []
     tp = fp = fn = 0
     for doc in docs:
         rows = np.vstack([probs_of[t.id] for t in doc])
         weights = np.array([len(t.text) for t in doc], dtype=float)
         shares = (rows * weights[:, None]).sum(axis=0) / weights.sum()
-        truth = np.zeros(len(classes))
-        for t, w in zip(doc, weights):
-            for lab in t.labels:
-                truth[classes.index(lab)] += w / len(t.labels)
-        truth /= weights.sum()
-        errors.append(0.5 * np.abs(shares - truth).sum())
+        truth = true_shares([t.labels for t in doc], weights, classes)
+        errors.append(share_error(rows, weights, truth))
         pred_shares.extend(shares.tolist())
-        true_shares.extend(truth.tolist())
-        label, labels, confidence = decide_document(rows, weights)
+        all_true.extend(truth.tolist())
+        verdict, labels, confidence = decide_document(rows, weights)
         gold = {c for c, share in zip(classes, truth) if c != 0 and share >= MIN_SHARE - 1e-9}
         tp, fp, fn = tp + len(gold & set(labels)), fp + len(set(labels) - gold), fn + len(gold - set(labels))
-        trend_truth = truth[1:]
-        if trend_truth.max() >= MIN_SHARE and truth[classes.index(0)] <= NONE_MAJORITY:
-            right = label is not None and truth[classes.index(label)] >= trend_truth.max() - 1e-9
-        else:
-            right = label is None
+        expected = true_outcome(truth, classes)
+        kinds.append("several" if expected == SEVERAL else "none" if expected is None else "trend")
         conf.append(confidence)
-        correct.append(right)
-    share_ece, _ = calibration(np.array(pred_shares), np.array(true_shares))
+        correct.append(verdict == expected)
+    share_ece, _ = calibration(np.array(pred_shares), np.array(all_true))
     main_ece, bins = calibration(np.array(conf), np.array(correct, dtype=float))
     return {
         "n": len(docs),
@@ -247,6 +233,7 @@ def document_metrics(
         "main_accuracy": _round(np.mean(correct)) if docs else None,
         "main_ece": _round(main_ece),
         "main_reliability": bins,
+        "truth": {k: kinds.count(k) for k in ("trend", "none", "several")},
         "labels_f1": _round(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else None,
     }
 
@@ -275,6 +262,9 @@ def evaluate_half(
     out["sampled_documents"] = document_metrics(
         sample_documents(items, SAMPLED_DOCUMENTS), probs_of, classes, decide_document
     )
+    out["spread_documents"] = document_metrics(
+        sample_documents(items, SPREAD_DOCUMENTS, spread=True), probs_of, classes, decide_document
+    )
     return out
 
 
@@ -293,7 +283,11 @@ def summary_line(r: dict) -> str:
         line += f"  labels-F1={f(r['labels_f1'])}"
     if langs:
         line += f"\n{'':44s}{langs}"
-    for key, title in (("documents", "documents"), ("sampled_documents", "sampled documents")):
+    for key, title in (
+        ("documents", "documents"),
+        ("sampled_documents", "sampled documents"),
+        ("spread_documents", "spread documents"),
+    ):
         d = r.get(key)
         if d and d["n"]:
             line += (
@@ -315,20 +309,21 @@ def decide_text(classes: tuple[int, ...]) -> Decide:
     return run
 
 
-def decide_document(classes: tuple[int, ...]):
-    """scan classify's verdict on a document: (passage probabilities, lengths) -> (label, labels, confidence)."""
+def decide_document(classes: tuple[int, ...], document_map=None):
+    """scan classify's verdict on a document: (passage probabilities, lengths) -> (verdict, labels,
+    confidence); the verdict is the main trend, None (no trend) or SEVERAL."""
     from scan.classify import decide
 
     def run(rows: np.ndarray, weights: np.ndarray):
-        label, confidence, labels, _ = decide(rows, weights, classes)
-        return label, labels, confidence
+        v = decide(rows, weights, classes, document_map)
+        return predicted_outcome(v.label, v.several), v.labels, v.confidence
 
     return run
 
 
-def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple[tuple[int, ...], dict]:
-    """(classes, split -> probabilities of the half's texts) from the trend model trained as scan
-    classify trains it.
+def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple:
+    """(the trend model, split -> (probabilities of the half's texts, cross-validated?)), the model
+    trained as scan classify trains it.
 
     Texts of the set that the model trains on (the external set's dev half) are scored by
     cross-validation over publishers: each by a model trained without its publisher's texts."""
@@ -355,16 +350,21 @@ def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple[tupl
                 )
                 probs[inside[held]] = trends.fit(subset, taxonomy).proba(vectors[inside[held]])
         out[split] = (probs, len(inside) > 0)
-    return model.classes, out
+    return model, out
 
 
 def evaluate_external(index, encoder, taxonomy, eset: LabelledSet) -> list[dict]:
     """Every half of `eset`, scored as scan classify scores it (see set_probabilities)."""
-    classes, halves = set_probabilities(index, encoder, taxonomy, eset)
-    return [score_half(eset, split, probs, classes, crossed) for split, (probs, crossed) in halves.items()]
+    model, halves = set_probabilities(index, encoder, taxonomy, eset)
+    return [
+        score_half(eset, split, probs, model.classes, crossed, model.document_map)
+        for split, (probs, crossed) in halves.items()
+    ]
 
 
-def score_half(eset: LabelledSet, split: str, probs: np.ndarray, classes: tuple[int, ...], crossed: bool) -> dict:
+def score_half(
+    eset: LabelledSet, split: str, probs: np.ndarray, classes: tuple[int, ...], crossed: bool, document_map=None
+) -> dict:
     how = " (cross-validated by publisher)" if crossed else ""
     return evaluate_half(
         f"{Path(eset.path).stem}, {split}{how}",
@@ -374,7 +374,7 @@ def score_half(eset: LabelledSet, split: str, probs: np.ndarray, classes: tuple[
         {t.id: t for t in eset.texts},
         classes,
         decide_text(classes),
-        decide_document(classes),
+        decide_document(classes, document_map),
     )
 
 

@@ -392,6 +392,7 @@ def classification_report(results: list[Classification], names: dict[int, str]) 
             {"document": r.title, "trend": 0, "name": "Ingen trend", "score": round(r.none, 4), "label": "", "labelled": ""}
         )
         verdict = f"{r.label}. {names.get(r.label, '')}" if r.label else "ingen trend"
+        verdict = f"ingen enskild (störst andel: {verdict})" if r.several else verdict
         shares = ", ".join(f"{t}. {names.get(t, t)} {100 * r.scores[t]:.0f} %" for t in r.labels)
         intro.append(f"{r.title}: huvudtrend {verdict}" + (f" (märkta trender: {shares})" if shares else "") + ".")
         for t in r.labels:

@@ -39,6 +39,7 @@ double negation, and cue words about a different subject in the same sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -205,9 +206,16 @@ def _valence(words: list[str]) -> int:
 def _evaluative(word: str, prefixes: tuple[str, ...]) -> bool:
     """`word` opens with one of `prefixes`; a prefix of three letters or fewer ("bra", "hot") must be
     the whole word or take a short ending, so "brand" and "hotell" are not read as evaluative."""
-    return any(
-        word.startswith(p) and (len(p) > 3 or word[len(p) :] in ("", "a", "t", "n", "et", "en", "ar")) for p in prefixes
-    )
+    long, short = _forms(prefixes)
+    return word.startswith(long) or word in short
+
+
+@functools.cache
+def _forms(prefixes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The prefixes of four letters or more, and every form the shorter ones may take."""
+    long = tuple(p for p in prefixes if len(p) > 3)
+    short = frozenset(p + ending for p in prefixes if len(p) <= 3 for ending in ("", "a", "t", "n", "et", "en", "ar"))
+    return long, short
 
 
 def _opposite_prefix(claim_words: list[str], sentence_words: list[str]) -> bool:
@@ -215,14 +223,20 @@ def _opposite_prefix(claim_words: list[str], sentence_words: list[str]) -> bool:
     and "utpendlingskommun", "trygg" and "otrygga", "equal" and "unequal" (the rest of the two
     words agrees on its first five letters at least)."""
 
-    def opens(word: str, prefix: str) -> str | None:
-        rest = word[len(prefix) :]
-        return rest if word.startswith(prefix) and len(rest) >= 5 else None
+    def rests(words: set[str], prefix: str, unless: str = "") -> set[str]:
+        """The first five letters after `prefix` of the words that open with it (and not with `unless`)."""
+        n = len(prefix)
+        return {
+            w[n : n + 5]
+            for w in words
+            if w.startswith(prefix) and len(w) - n >= 5 and not (unless and w.startswith(unless))
+        }
 
+    claim_long = {w for w in claim_words if len(w) >= 5}
+    sentence_long = {w for w in sentence_words if len(w) >= 5}
     for a, b in OPPOSITE_PREFIXES:
         for x, y in ((a, b), (b, a)):
-            claim_rests = {r[:5] for w in claim_words if (r := opens(w, x)) and not (y and w.startswith(y))}
-            sentence_rests = {r[:5] for w in sentence_words if (r := opens(w, y))}
+            claim_rests, sentence_rests = rests(claim_long, x, y), rests(sentence_long, y)
             if claim_rests & sentence_rests:
                 return True
     return False

@@ -36,6 +36,7 @@ class ExtraText:
     label: int  # 0 = no trend
     group: int  # WRITTEN or EXTERNAL_DEV
     fold: str  # texts with the same fold key stay together in cross-validation (a publisher)
+    labels: tuple[int, ...] = ()  # every label (the main one first) where the text has several
 
 
 def load_written(taxonomy: Taxonomy, path: Path | None = None) -> list[ExtraText]:
@@ -66,7 +67,7 @@ def load_external_dev(taxonomy: Taxonomy, path: Path | None = None) -> list[Extr
         return []
     valid = {0, *(t.id for t in taxonomy.trends)}
     return [
-        ExtraText(t.text, t.label, EXTERNAL_DEV, f"publisher-{t.publisher}")
+        ExtraText(t.text, t.label, EXTERNAL_DEV, f"publisher-{t.publisher}", t.labels)
         for t in load_set(path).half("dev")
         if t.label in valid
     ]

@@ -5,39 +5,85 @@ Each passage has calibrated probabilities over "no trend" and the trends (scan.t
 "this passage is about trend t with probability p", they define how likely each reading of the
 whole document is. scan draws SAMPLES readings (each passage gets one class, drawn from its
 probabilities; a fixed seed, so results repeat) and counts, per reading, the share of the text
-(by length) that each trend gets:
+(by length) that each trend gets. Each reading has one outcome (`outcome`, also the truth of the
+evaluation, from the true shares):
 
-- the document's main trend in a reading is the trend with the largest share, provided that share
-  is at least MIN_SHARE and that no more than NONE_MAJORITY of the text speaks to no trend;
-  otherwise the reading is "no trend" (a statistics table with one remark on trust is no trend). `main[c]` is the share of readings
-  whose main trend is c: the label is the most frequent main trend, and its frequency is the
-  label's confidence (calibrated on the documents of eval/classify_external.toml, see README);
-- `presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
-  probability that the document speaks to t at all. Every trend whose presence reaches
-  LABELS_MIN is listed (the multi-label verdict), each with its evidence.
+- "no trend" when no trend has MIN_SHARE of the text or more than NONE_MAJORITY of it speaks to
+  no trend (a statistics table with one remark on trust is no trend);
+- trend t, the document's main trend, when t has at least MAIN_LEAD times the share of every
+  other trend;
+- otherwise "several trends, none leading" (a trend report of eight chapters on eight trends).
 
-For a one-passage text both are exact and simply its probabilities: the label is the most
-probable class, its confidence that probability.
+The verdict is the most frequent outcome; its frequency, passed through the model's document
+calibration map (`DocumentMap`: the identity unless scan.doccalib.FIT_MAP, which was measured
+and left off), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
+`label` is the trend with the largest share, shown as leading, not as main.
+
+`presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
+probability that the document speaks to t at all. Every trend whose presence reaches LABELS_MIN
+is listed (the multi-label verdict), each with its evidence.
+
+For a one-passage text everything is exact and simply its probabilities: the label is the most
+probable class, its confidence that probability (no document map).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 MIN_SHARE = 0.1  # a trend must speak in at least a tenth of the text to count for the document
 NONE_MAJORITY = 0.8  # a reading in which more of the text than this speaks to no trend is "no trend" (see README)
+MAIN_LEAD = 1.5  # a main trend has at least 1.5 times the share of any other trend, else "several"
 LABELS_MIN = 0.5  # presence that lists a trend (more likely than not): best labels-F1 on the dev half of eval/classify_external.toml (0.15–0.5 tried)
 SAMPLES = 1000
 CHUNK = 256  # passages sampled at a time (bounds memory on a long document)
+SEVERAL = -1  # the outcome "several trends, none leading"
 
 
-def main_and_presence(probs: np.ndarray, weights: np.ndarray, none_col: int) -> tuple[np.ndarray, np.ndarray]:
-    """(main, presence), each (classes,): see the module docstring. probs (n, classes), weights (n,)."""
+class DocumentMap(NamedTuple):
+    """Monotone (non-decreasing) map of a document verdict's raw frequency to a calibrated
+    confidence: linear between the points (xs[i], ys[i]), flat beyond them. The identity is
+    ((0, 1), (0, 1))."""
+
+    xs: tuple[float, ...] = (0.0, 1.0)
+    ys: tuple[float, ...] = (0.0, 1.0)
+    share_error: float = 0.0  # mean share error on the documents it was fitted on (0: not measured)
+
+    def __call__(self, p: float) -> float:
+        return float(np.interp(float(p), self.xs, self.ys))
+
+
+class Verdict(NamedTuple):
+    label: int | None  # the main trend; for `several`: the trend with the largest share; None: no trend
+    confidence: float  # calibrated probability that the verdict (main trend, no trend, several) is right
+    labels: list[int]  # every listed trend, largest share first
+    presence: dict[int, float]  # trend -> probability the text speaks to it
+    several: bool = False  # several trends, none leading
+
+
+def outcome(shares: np.ndarray, none_col: int) -> np.ndarray:
+    """Outcome of each row of shares (rows, classes): the main trend's column, none_col, or SEVERAL."""
+    shares = np.atleast_2d(np.asarray(shares, dtype=np.float64))
+    trend = shares.copy()
+    trend[:, none_col] = -1.0
+    order = np.argsort(-trend, axis=1, kind="stable")
+    rows = np.arange(len(shares))
+    first, second = trend[rows, order[:, 0]], np.maximum(trend[rows, order[:, 1]], 0.0)
+    trend_led = (first >= MIN_SHARE - 1e-12) & (shares[:, none_col] <= NONE_MAJORITY + 1e-12)
+    leads = first >= MAIN_LEAD * second - 1e-12
+    return np.where(trend_led, np.where(leads, order[:, 0], SEVERAL), none_col)
+
+
+def main_and_presence(probs: np.ndarray, weights: np.ndarray, none_col: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(main (classes,), presence (classes,), several): see the module docstring; main + several sum to 1.
+    probs (n, classes), weights (n,)."""
     probs = np.asarray(probs, dtype=np.float64)
     n, k = probs.shape
     if n == 1:
         row = probs[0] / probs[0].sum()
-        return row.copy(), row.copy()
+        return row.copy(), row.copy(), 0.0
     rng = np.random.default_rng(0)
     shares = np.zeros((SAMPLES, k))
     w = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))
@@ -48,29 +94,35 @@ def main_and_presence(probs: np.ndarray, weights: np.ndarray, none_col: int) -> 
         u = rng.random((SAMPLES, len(cum)))
         drawn = (u[:, :, None] > cum[None, :, :]).sum(axis=2)  # (SAMPLES, chunk) class index
         shares += ((drawn[:, :, None] == classes) * w[start : start + CHUNK, None]).sum(axis=1)
-    trend_shares = shares.copy()
-    trend_shares[:, none_col] = -1.0
-    best = trend_shares.argmax(axis=1)
-    best_share = trend_shares[np.arange(SAMPLES), best]
-    trend_led = (best_share >= MIN_SHARE - 1e-12) & (shares[:, none_col] <= NONE_MAJORITY + 1e-12)
-    main_class = np.where(trend_led, best, none_col)
-    main = np.bincount(main_class, minlength=k) / SAMPLES
+    result = outcome(shares, none_col)
+    several = float((result == SEVERAL).mean())
+    main = np.bincount(result[result != SEVERAL], minlength=k) / SAMPLES
     presence = (shares >= MIN_SHARE - 1e-12).mean(axis=0)
-    return main, presence
+    return main, presence, several
 
 
 def verdict(
-    probs: np.ndarray, weights: np.ndarray, classes: tuple[int, ...], none: int = 0
-) -> tuple[int | None, float, list[int], dict[int, float]]:
-    """(label or None, its confidence, labels best first, presence per trend) of a document."""
+    probs: np.ndarray,
+    weights: np.ndarray,
+    classes: tuple[int, ...],
+    none: int = 0,
+    document_map: DocumentMap = DocumentMap(),
+) -> Verdict:
+    """The verdict on a document (see the module docstring)."""
     none_col = classes.index(none)
-    main, presence = main_and_presence(probs, weights, none_col)
-    top = int(np.argmax(main))
-    label = None if top == none_col else classes[top]
+    main, presence, several = main_and_presence(probs, weights, none_col)
     shares = (np.asarray(probs) * np.asarray(weights, dtype=np.float64)[:, None]).sum(axis=0)
     trends = [i for i in range(len(classes)) if i != none_col]
+    top = int(np.argmax(main))
+    is_several = several > main[top]
+    if is_several:
+        leading = max(trends, key=lambda i: shares[i])
+        label, raw = classes[leading], several
+    else:
+        label, raw = (None if top == none_col else classes[top]), float(main[top])
+    confidence = raw if len(np.atleast_2d(probs)) == 1 else document_map(raw)
     present = {classes[i]: float(presence[i]) for i in trends}
     labels = [classes[i] for i in sorted(trends, key=lambda i: -shares[i]) if presence[i] >= LABELS_MIN]
     if label is not None and label not in labels:
         labels.insert(0, label)
-    return label, float(main[top]), labels, present
+    return Verdict(label, confidence, labels, present, bool(is_several))

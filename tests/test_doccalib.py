@@ -1,0 +1,130 @@
+"""Calibration beyond one passage: the pooled temperature and the document calibration map."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scan import doccalib, trends
+from scan.classify_eval import LabelledText, calibration, decide_document, document_metrics
+from scan.taxonomy import Taxonomy, Trend
+from scan.trendprofile import SEVERAL, DocumentMap
+
+CLASSES = (0, 1, 2)
+
+
+def _pool(rng, n, true_temperature):
+    """Logits whose labels are drawn from softmax(logits / true_temperature)."""
+    z = rng.normal(0, 3, size=(n, len(CLASSES)))
+    p = trends.softmax(z / true_temperature)
+    y = np.array([rng.choice(len(CLASSES), p=row) for row in p])
+    return z, y
+
+
+def _top_ece(z, y, t):
+    p = trends.softmax(z / t)
+    return calibration(p.max(axis=1), (p.argmax(axis=1) == y).astype(float))[0]
+
+
+def test_a_temperature_fitted_on_both_pools_fits_both_better_than_one_fitted_on_the_other_publishers():
+    rng = np.random.default_rng(3)
+    z_own, y_own = _pool(rng, 300, 2.0)  # the analysis's passages: the logits are over-sure
+    z_other, y_other = _pool(rng, 300, 0.7)  # other publishers' texts: under-sure
+    z_desc, y_desc = _pool(rng, 50, 0.1)  # descriptions: not part of the fit
+    z = np.vstack([z_own, z_other, z_desc])
+    y = np.concatenate([y_own, y_other, y_desc])
+    groups = np.array([0] * 300 + [5] * 300 + [1] * 50)
+    weights = trends._calibration_weights(groups, pooled=True)
+    assert weights[groups == 1].sum() == 0 and weights[groups == 0].sum() == pytest.approx(weights[groups == 5].sum())
+    assert (trends._calibration_weights(groups, pooled=False) == (groups == 5)).all()  # the other publishers only
+    pooled = trends.fit_temperature(z, y, CLASSES, weights)
+    other_only = trends.fit_temperature(z_other, y_other, CLASSES)
+    assert other_only < pooled < 2.0
+    both = (np.vstack([z_own, z_other]), np.concatenate([y_own, y_other]))
+    assert _top_ece(*both, pooled) < _top_ece(*both, other_only)
+    assert _top_ece(z_own, y_own, pooled) < _top_ece(z_own, y_own, other_only)
+
+
+def test_without_enough_other_publishers_texts_every_row_calibrates():
+    groups = np.array([0] * 30 + [5] * 10 + [3] * 5)
+    assert (trends._calibration_weights(groups) == 1).all()
+
+
+def test_the_document_map_is_monotone_and_makes_over_sure_verdicts_honest():
+    rng = np.random.default_rng(0)
+
+    def draw(n):
+        raw = rng.uniform(0.4, 1.0, n)
+        return raw, (rng.random(n) < raw - 0.2).astype(float)  # right 20 points less often than claimed
+
+    m = doccalib.fit_map(*draw(2000))
+    values = [m(p) for p in np.linspace(0, 1, 101)]
+    assert all(a <= b + 1e-12 for a, b in zip(values, values[1:])) and max(values) < 1.0
+    raw, right = draw(2000)
+    assert calibration(np.array([m(p) for p in raw]), right)[0] < 0.05 < calibration(raw, right)[0]
+    assert doccalib.fit_map(np.array([0.9, 0.8]), np.array([1.0, 0.0])) == DocumentMap()  # too few documents
+
+
+def test_the_document_map_is_fitted_on_the_other_publishers_dev_texts_only(monkeypatch):
+    rng = np.random.default_rng(1)
+    taxonomy = Taxonomy("Mine", (Trend(1, "One", "One", "d"), Trend(2, "Two", "Two", "d")))
+    centres = rng.normal(0, 1, size=(3, 16))
+    labels = np.array([0, 1, 2] * 40)
+    groups = np.array([0] * 45 + [1] * 3 + [5] * 72)[: len(labels)]
+    vectors = (centres[labels] + rng.normal(0, 0.8, size=(len(labels), 16))).astype(np.float32)
+    texts = tuple(f"text {i} " + "x" * (10 * i) for i in range(len(labels)))
+    parents = np.where(groups == 5, 1000 + np.arange(len(labels)) // 6, np.arange(len(labels)))  # publishers
+    data = trends.TrainingSet(vectors, labels, texts, groups, parents)
+    seen = {}
+
+    def record(probs, labels, lengths, classes, none=0):
+        seen.update(n=len(probs), lengths=list(lengths), labels=[list(x) for x in labels])
+        return DocumentMap((0.0, 1.0), (0.1, 0.9), 0.2)
+
+    monkeypatch.setattr(doccalib, "fit_document_map", record)
+    model = trends.fit(data, taxonomy)
+    dev = np.flatnonzero(groups == 5)
+    assert seen["n"] == len(dev) and seen["lengths"] == [len(texts[i]) for i in dev]
+    assert seen["labels"] == [[int(labels[i])] for i in dev]
+    assert model.document_map == DocumentMap((0.0, 1.0), (0.1, 0.9), 0.2)
+
+
+def test_the_stored_model_keeps_its_document_map(tmp_path):
+    model = trends.TrendModel(
+        CLASSES,
+        np.eye(3, 4, dtype=np.float32),
+        np.zeros(3, np.float32),
+        0.5,
+        "k",
+        DocumentMap((0.2, 0.9), (0.3, 0.8), 0.12),
+    )
+    model.save(tmp_path / "trends-k.npz")
+    assert trends.TrendModel.load(tmp_path / "trends-k.npz").document_map == model.document_map
+
+
+def test_a_document_of_two_equal_halves_on_two_trends_counts_as_right_when_it_says_several():
+    items = [
+        LabelledText("a", "a" * 300, 1, (1,), "sv", "P", "dev"),
+        LabelledText("b", "b" * 300, 2, (2,), "sv", "P", "dev"),
+    ]
+    probs_of = {"a": np.array([0.02, 0.96, 0.02]), "b": np.array([0.02, 0.02, 0.96])}
+    verdict, _, _ = decide_document(CLASSES)(np.vstack(list(probs_of.values())), np.array([300.0, 300.0]))
+    assert verdict == SEVERAL
+    m = document_metrics([items], probs_of, CLASSES, decide_document(CLASSES))
+    assert m["main_accuracy"] == 1.0 and m["truth"] == {"trend": 0, "none": 0, "several": 1}
+
+
+def test_the_side_by_side_comparison_says_when_a_report_has_no_single_main_trend():
+    from scan.classify import Classification
+    from scan.classify_batch import comparison_sheet
+
+    taxonomy = Taxonomy("Mine", (Trend(1, "One", "One", "d"), Trend(2, "Two", "Two", "d")))
+
+    def result(path, label, several):
+        return Classification(
+            path, path, label, [1, 2], {1: 0.45, 2: 0.4}, 0.15, {}, 4, "sv", confidence=0.7, several=several
+        )
+
+    sheet = comparison_sheet([result("a.md", 1, True), result("b.md", 1, False)], taxonomy)
+    row = next(r for r in sheet.rows if r[1] == "Huvudtrend")
+    assert row[2:] == ["ingen enskild (störst: 1. One)", "1. One"]
