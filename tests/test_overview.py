@@ -71,6 +71,7 @@ def test_an_indexed_document_scores_as_scan_classify_scores_its_file(setup, libr
         assert rows[doc_id].scores == pytest.approx(direct.scores, abs=1e-5)
         assert rows[doc_id].none == pytest.approx(direct.none, abs=1e-5)
         assert rows[doc_id].label == direct.label and rows[doc_id].passages == direct.n_passages
+        assert rows[doc_id].several == direct.several
     assert rows["rapport.md"].title == "Personalrapport" and rows["rapport.md"].year == 2023
 
 
@@ -327,3 +328,43 @@ def test_web_overview_without_the_analysis_says_so_in_swedish(tmp_path, encoder,
     api = client.get("/api/overview")
     error = api.json()["error"]
     assert api.status_code == 400 and "analys.md" in error["message"] and "scan ingest" in error["hint"]
+
+
+def test_a_document_without_a_leading_trend_says_so_in_every_view(cli_index):
+    """As `scan classify` does: "no single main trend (largest: …)", never the largest as "Huvudtrend"."""
+    from fastapi.testclient import TestClient
+
+    from scan.web import Scanner, create_app
+    from scan.webjobs import Jobs
+
+    base = ("overview", "--trends", TAXONOMY, "--index", cli_index)
+    before = json.loads(_cli(*base, "--json").stdout)
+    assert not any(d["several"] for d in before["documents"])
+    doc = next(d for d in before["documents"] if d["label"] is not None)
+    (path,) = Path(cli_index).glob("overview-*.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data["documents"].values():
+        entry["several"] = entry["several"] or entry["label"] == doc["label"]
+    path.write_text(json.dumps(data), encoding="utf-8")  # as if the verdict were: several trends, none leading
+    result = _cli(*base, "--json")
+    after = {d["doc_id"]: d for d in json.loads(result.stdout)["documents"]}
+    assert "Classified" not in result.stderr and after[doc["doc_id"]]["several"] is True
+    row = next(line for line in _cli(*base).stdout.splitlines() if line.startswith(doc["title"][:20]))
+    assert row.rstrip().endswith(f"flera (störst {doc['label']})")
+    client = TestClient(
+        create_app(cli_index, TAXONOMY, scanner=Scanner(cli_index, TAXONOMY), jobs=Jobs(cli_index, TAXONOMY))
+    )
+    assert "<em>ingen enskild</em> (störst: " in client.get("/oversikt").text
+
+
+def test_an_overview_cache_from_before_the_several_verdict_is_recomputed(setup):
+    index, taxonomy, model = setup
+    library_overview(index, model, taxonomy)
+    path = cache_path(index, model)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["version"] = 1
+    for entry in data["documents"].values():
+        entry.pop("several")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert library_overview(index, model, taxonomy).classified == 3
+    assert all("several" in e for e in json.loads(path.read_text(encoding="utf-8"))["documents"].values())

@@ -25,7 +25,7 @@ def sheets(overview: Overview) -> dict[str, Sheet]:
     doc_rows = [
         [d.doc_id, d.title, d.publisher, d.year, d.passages]
         + [d.scores.get(t, 0.0) for t in ids]
-        + [d.none, f"{d.label}. {names[d.label]}" if d.label else "ingen trend"]
+        + [d.none, d.main_trend(names)]
         for d in overview.documents
     ]
     out = {
@@ -54,6 +54,15 @@ def sheets(overview: Overview) -> dict[str, Sheet]:
     return out
 
 
+def _short_verdict(verdict: str) -> str:
+    """The verdict column of the text table: the trend's number, "–" for none, "flera (störst N)" for several."""
+    if verdict == "ingen trend":
+        return "–"
+    if verdict.startswith("ingen enskild"):
+        return f"flera (störst {verdict.split(': ', 1)[1].split('.')[0]})" if ": " in verdict else "flera"
+    return verdict.split(".")[0]
+
+
 def render_table(overview: Overview, view: str) -> str:
     """A readable text table: one row per document, year or publisher; shares in whole per cent."""
     sheet = sheets(overview)[view]
@@ -69,7 +78,7 @@ def render_table(overview: Overview, view: str) -> str:
         name = name if len(name) <= width else name[: width - 1] + "…"
         second = row[3] if view == "document" else row[1]
         shares = " ".join(f"{round(100 * v):3d}" for v in row[first : first + len(ids)])
-        main = row[-1].split(".")[0] if row[-1] != "ingen trend" else "–"
+        main = _short_verdict(str(row[-1]))
         lines.append(
             f"{name:{width}s} {'' if second is None else second!s:>4s} {shares}  {round(100 * row[-2]):5d}  {main}"
         )

@@ -36,7 +36,7 @@ from scan.types import Document, Passage
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: entries record `several` (no single main trend)
 EVIDENCE_MIN = 0.2  # a passage is evidence for a trend from this probability (as in scan classify)
 UNKNOWN_YEAR = "okänt år"
 UNKNOWN_PUBLISHER = "okänd utgivare"
@@ -57,6 +57,7 @@ class DocumentTrends:
     scores: dict[int, float]
     none: float
     language: str
+    several: bool = False  # several trends, none leading: `label` is then only the largest
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +72,13 @@ class DocumentTrends:
             "scores": {str(t): round(s, 4) for t, s in self.scores.items()},
             "none": round(self.none, 4),
             "language": self.language,
+            "several": self.several,
         }
+
+    def main_trend(self, names: dict[int, str]) -> str:
+        """The verdict in words, as `scan classify` gives it ("ingen enskild (störst: …)" when none leads)."""
+        main = f"{self.label}. {names[self.label]}" if self.label else "ingen trend"
+        return f"ingen enskild (störst: {main})" if self.several else main
 
 
 @dataclass(frozen=True)
@@ -238,6 +245,7 @@ def _entry(result: Classification) -> dict[str, Any]:
         "none": result.none,
         "passages": result.n_passages,
         "language": result.language,
+        "several": result.several,
     }
 
 
@@ -255,6 +263,7 @@ def _row(doc: StoredDocument, entry: dict[str, Any]) -> DocumentTrends:
         {int(t): float(s) for t, s in entry["scores"].items()},
         float(entry["none"]),
         str(entry.get("language", "")),
+        bool(entry.get("several", False)),
     )
 
 
