@@ -280,14 +280,14 @@ def hits_report(
 ) -> Report:
     """Search hits as an export; `metadata` maps doc_id to its metadata, `trends` passage_id to a trend name.
     `by_document`: in Word and Markdown the hits stand under their document, the best document first."""
+    trends = trends or {}
+    rows = [hit_row(h, metadata.get(h.doc_id, {}), trends.get(f"{h.doc_id}#{h.passage.seq}", "")) for h in hits]
     from scan import relevance
 
-    trends = trends or {}
-    floor = relevance.floor_for(hits)  # the query's floor, as the CLI and the page show the hits
-    rows = [hit_row(h, metadata.get(h.doc_id, {}), trends.get(f"{h.doc_id}#{h.passage.seq}", "")) for h in hits]
+    answers = relevance.answer_flags(hits)  # the CLI's and the web page's rule: floor and gap to the best hit
     entries = [
-        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance, floor), h.title if by_document else "")
-        for h, row in zip(hits, rows)
+        Entry(h.passage.text, row["citation"], _relevance_note(h.relevance, ok), h.title if by_document else "")
+        for h, row, ok in zip(hits, rows, answers)
     ]
     if by_document:  # a stable sort keeps the ranks within a document; documents by their best hit
         first = {}
@@ -298,13 +298,11 @@ def hits_report(
     return Report(f"Sökträffar: ”{query}”", [Table("Träffar", HIT_COLUMNS, rows)], entries, [h.to_json() for h in hits])
 
 
-def _relevance_note(value: float | None, floor: float | None = None) -> str:
-    from scan import relevance
-
+def _relevance_note(value: float | None, answer: bool) -> str:
+    """'relevans 72', with ', under relevansgränsen' for a hit that is not an answer (relevance.answer_flags)."""
     if value is None:
         return ""
-    below = not relevance.above_floor(value, relevance.FLOOR if floor is None else floor)
-    return f"relevans {value:.0f}" + (", under relevansgränsen" if below else "")
+    return f"relevans {value:.0f}" + ("" if answer else ", under relevansgränsen")
 
 
 # ---- quotes ---------------------------------------------------------------------------------

@@ -11,7 +11,12 @@ option (`scan search --passage-kind table`, `--all-kinds`).
 - list: most lines start with a bullet or a number;
 - heading: a short line or two without a sentence in them (a heading on its own);
 - boilerplate: legal notices (Federal Register furniture, FOIA and paperwork notices),
-  contact and address blocks, copyright lines, page furniture ("Sida 3 av 12");
+  contact and address blocks, copyright lines, page furniture ("Sida 3 av 12"), and notes:
+  a passage that opens with a notes label ("Disclaimers:", "Note:", "Source:", "Källa:",
+  "Anm.") or a footnote mark ("*", "¹") and is short or made of such lines, or one that
+  disclaims what its figures show ("do not represent", "cannot be made", "ansvarar inte
+  för", page furniture: two such phrases). Prose that names a source in passing
+  ("(källa: SCB)", a "Källa:" line under a paragraph) stays prose;
 - prose: everything else.
 
 Other modules that should not show tables or boilerplate as evidence (quotes, classification
@@ -49,6 +54,38 @@ _WEAK = re.compile(
 )
 
 
+# notes under a table: a label or a footnote mark at the start of a line
+_NOTE_LINE = re.compile(
+    r"^\s*(?:(?:disclaimers?|notes?|sources?|footnotes?|källa|källor|anm(?:ärkning(?:ar)?)?|not|fotnot(?:er)?"
+    r"|observera)\s*[:.]|anm\b|\*{1,3}(?=[^\s*])|[¹²³⁴⁵⁶⁷⁸⁹†‡]\s*\S)",
+    re.IGNORECASE,
+)
+_ITALIC = re.compile(r"^\s*\*[^*\n]+\*(?!\*)")  # Markdown emphasis opening a line, not a footnote mark
+# disclaiming what the figures show; page furniture glued to the text by a PDF's extraction
+_DISCLAIMING = re.compile(
+    r"\b(?:do(?:es)? not (?:represent|reflect|constitute|imply)|cannot be (?:made|construed|guaranteed)"
+    r"|should not be (?:interpreted|construed|used as)|no (?:warranty|warranties|liability)"
+    r"|not (?:be )?(?:responsible|liable) for|for informational purposes|subject to change without notice"
+    r"|(?:page|sida) \d+ (?:of|av) \d+|ansvarar inte för|lämnar inga garantier|(?:ska|bör) inte tolkas"
+    r"|kan inte garanteras|utan ansvar för)",
+    re.IGNORECASE,
+)
+
+
+def _is_note_line(line: str) -> bool:
+    return bool(_NOTE_LINE.match(line)) and not _ITALIC.match(line)
+
+
+def _notes(lines: list[str], tokens: list[str]) -> bool:
+    """A block of notes, sources or disclaimers: it opens with a note line and is short, or note
+    lines make up most of it; or it disclaims what its figures show (two phrases)."""
+    if lines and _is_note_line(lines[0]):
+        in_notes = sum(len(line) for line in lines if _is_note_line(line))
+        if len(tokens) <= 60 or in_notes >= 0.6 * sum(len(line) for line in lines):
+            return True
+    return len(_DISCLAIMING.findall("\n".join(lines))) >= 2 and len(tokens) < 200
+
+
 def _share_numeric(tokens: list[str]) -> float:
     return sum(1 for t in tokens if _NUMBER.match(t)) / (len(tokens) or 1)
 
@@ -69,6 +106,8 @@ def passage_kind(text: str, heading: str = "") -> str:
     lines = [line for line in stripped.splitlines() if line.strip()]
     words = _WORD.findall(stripped)
     if _STRONG.search(stripped) or len(_WEAK.findall(stripped)) >= 2 and len(tokens) < 120:
+        return "boilerplate"
+    if _notes(lines, tokens):
         return "boilerplate"
     if sum(1 for line in lines if line.count("|") >= 2) >= max(1, len(lines) // 2):
         return "table"

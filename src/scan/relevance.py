@@ -33,7 +33,7 @@ relevance scale: its hits have relevance None and no floor applies.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,13 +177,22 @@ def stored_vectors(index, ids: list[int]) -> np.ndarray:
     return np.vstack([index.vectors.reconstruct(int(i)) for i in ids]).astype(np.float32)
 
 
-def demote(ranked: list[tuple[int, float]], rated: Mapping[int, float]) -> list[tuple[int, float]]:
+def demote(
+    ranked: list[tuple[int, float]], rated: Mapping[int, float], headings: Collection[int] = ()
+) -> list[tuple[int, float]]:
     """`ranked` (passage id, score) with the candidates rated under DEMOTE moved behind the others,
-    each group keeping its order (no relevance, as for keyword search: unchanged)."""
+    and the heading-only passages (`headings`: their ids) behind the rest of those others, each
+    group keeping its order (no relevance, as for keyword search: only the headings move).
+    A heading on its own carries nothing a reader can cite: it comes first only when nothing
+    else in the pool is rated DEMOTE or more."""
     low = {pid for pid, value in rated.items() if value < DEMOTE}
-    if not low:
+    heads = set(headings) - low
+    if not low and not heads:
         return ranked
-    return [item for item in ranked if item[0] not in low] + [item for item in ranked if item[0] in low]
+    groups: tuple[list[tuple[int, float]], ...] = ([], [], [])
+    for item in ranked:
+        groups[2 if item[0] in low else 1 if item[0] in heads else 0].append(item)
+    return groups[0] + groups[1] + groups[2]
 
 
 def above_floor(relevance: float | None, floor: float = FLOOR) -> bool:
@@ -197,11 +206,19 @@ def floor_for(hits: Sequence[Hit]) -> float:
     return FLOOR if best is None else max(FLOOR, best - GAP)
 
 
+def answer_flags(hits: Sequence[Hit]) -> list[bool]:
+    """For each hit of one result, whether it is an answer: relevance None (keyword search, an
+    encoder without a model), or at least the result's floor (floor_for). The one rule of the CLI,
+    the web page, the JSON API, the facets, the exports and `scan eval mixed`."""
+    floor = floor_for(hits)
+    return [above_floor(h.relevance, floor) for h in hits]
+
+
 def split_hits(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit]]:
     """(answers, near-misses) of one result: the answers in rank order, the near-misses by their
     relevance, best first (the number shown next to them), rank breaking ties."""
-    floor = floor_for(hits)
-    answers = [h for h in hits if above_floor(h.relevance, floor)]
-    near = [h for h in hits if not above_floor(h.relevance, floor)]
+    flags = answer_flags(hits)
+    answers = [h for h, ok in zip(hits, flags) if ok]
+    near = [h for h, ok in zip(hits, flags) if not ok]
     near.sort(key=lambda h: (-(h.relevance or 0.0), h.rank))
     return answers, near

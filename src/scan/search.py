@@ -117,7 +117,8 @@ def search(
         {pid: row[0] for pid, row in rows.items()},
         lambda ids: relevance.stored_vectors(index, ids),
     )
-    ranked = relevance.demote(ranked, rated)[:k]
+    headings = [] if mode == "keyword" else [pid for pid, row in rows.items() if row[0].kind == "heading"]
+    ranked = relevance.demote(ranked, rated, headings)[:k]
     cites = index.cites([rows[pid][0] for pid, _ in ranked if pid in rows])
     hits = []
     for pid, score in ranked:
