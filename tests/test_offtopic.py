@@ -180,3 +180,15 @@ def test_search_puts_a_passage_that_nearly_never_answers_behind_the_rest(mini, t
     assert [h.rank for h in hits] == list(range(1, everything + 1))
     assert first not in {(h.doc_id, h.passage.seq) for h in search(index, encoder, query, k=everything - 1)}
     index.close()
+
+
+def test_an_export_marks_the_hits_under_the_querys_floor_as_the_page_shows_them():
+    from scan.exports import hits_report
+
+    hits = [_hit(1, 90.0), _hit(2, 70.0), _hit(3, 40.0)]
+    notes = [e.note for e in hits_report(hits, {}, "fråga").entries]
+    assert notes == ["relevans 90", "relevans 70, under relevansgränsen", "relevans 40, under relevansgränsen"]
+    assert [e.note for e in hits_report(hits[1:], {}, "fråga").entries] == [
+        "relevans 70",
+        "relevans 40, under relevansgränsen",
+    ]
