@@ -73,3 +73,18 @@ def corpus_index(e5, tmp_path_factory):
     index = Index.open(path)
     yield index
     index.close()
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """`run("search", "q", "--index", idx)`: the scan CLI in this process, with the hash encoder."""
+    from click.testing import CliRunner
+
+    from scan.cli import main
+
+    monkeypatch.setenv("SCAN_MODEL", "hash")
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

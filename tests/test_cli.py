@@ -1,19 +1,6 @@
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from scan.cli import main
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-
-    def invoke(*args):
-        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_ingest_search_info_round_trip(run, mini, tmp_path):

@@ -7,24 +7,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
-from click.testing import CliRunner
 
 from scan import crosslingual, evalmixed, relevance
-from scan.cli import main
 from scan.types import Hit, Passage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mixedlib"
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-
-    def invoke(*args):
-        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def _eval(run, mini, idx, *extra):

@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from scan import evalmixed, relevance
-from scan.cli import main
 from scan.facets import Results
 from scan.types import Hit, Passage
 
@@ -22,16 +20,6 @@ HASH_MODEL = relevance.Model((20.0, 0.0, 0.0), -4.5)  # for the hash encoder: re
 def _hit(rank: int, rel: float | None, doc: str = "a.md") -> Hit:
     text = f"Stycke nummer {rank} om något."
     return Hit(rank, 1.0 - rank / 10, doc, doc, Passage(doc, rank, text, 0, len(text), ("Kapitel",)), "hybrid", (), rel)
-
-
-@pytest.fixture
-def run(monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-
-    def invoke(*args):
-        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 def test_answers_stay_within_the_gap_of_the_best_hit_and_near_misses_go_by_relevance():
