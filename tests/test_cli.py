@@ -102,3 +102,15 @@ def test_ingest_warns_about_scanned_pages_and_info_shows_the_report(run, tmp_pat
     assert data["extraction"]["no_text"] == [2] and data["extraction"]["pages"] == 3
     result = run("info", "--doc", "nope.pdf", "--index", tmp_path / "idx")
     assert result.exit_code == 1 and "documents: plan.pdf" in result.stderr
+
+
+def test_starting_the_cli_imports_no_heavy_module():
+    """`scan search` is used like grep: starting the CLI must not import a model runtime or the classifier."""
+    import subprocess
+    import sys
+
+    heavy = ("torch", "sentence_transformers", "sklearn", "scipy", "spacy", "scan.classify", "scan.overview")
+    code = f"import sys, scan.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

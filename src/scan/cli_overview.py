@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scan.cli import _open, index_option, json_option, trends_option
-from scan.overview import UNKNOWN_PUBLISHER, UNKNOWN_YEAR, Overview
 from scan.tables import Sheet, write_csv, write_xlsx
+
+if TYPE_CHECKING:  # scan.overview imports the classifier: only when the command runs, not at `scan search`
+    from scan.overview import Overview
 
 VIEWS = ("document", "year", "publisher")
 
 
 def sheets(overview: Overview) -> dict[str, Sheet]:
     """The three views as tables: documents × trends, years × trends, publishers × trends."""
+    from scan.overview import UNKNOWN_PUBLISHER, UNKNOWN_YEAR
+
     trends = overview.taxonomy.trends
     names = {t.id: t.name for t in trends}
     ids = [t.id for t in trends]
