@@ -10,8 +10,9 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,29 @@ def live_server(app) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def mini_server(root: Path, add: Callable[[Path], None] | None = None, jobs: bool = True) -> Iterator[str]:
+    """The mini fixture corpus copied into `root`, plus what `add(corpus)` writes there, ingested
+    with the hash encoder into `root/idx` and served live (classification jobs through the slow
+    test task when `jobs`); yields the base URL."""
+    from conftest import FIXTURES
+
+    from scan.embed import HashEncoder
+    from scan.ingest import ingest
+    from scan.web import create_app
+    from scan.webjobs import Jobs
+
+    corpus = root / "mini"
+    shutil.copytree(FIXTURES / "mini", corpus)
+    if add is not None:
+        add(corpus)
+    ingest([corpus], root / "idx", HashEncoder(256))
+    taxonomy = FIXTURES / "mini-trends.toml"
+    extra = {"jobs": Jobs(root / "idx", taxonomy, task="webslow:slow_classify")} if jobs else {}
+    with live_server(create_app(root / "idx", taxonomy, **extra)) as base:
+        yield base
 
 
 def launch_browser():

@@ -2,31 +2,17 @@
 
 Marked `browser`; skipped where /usr/bin/chromium is not installed (.ci/run installs it)."""
 
-import shutil
-
 import pytest
-from conftest import FIXTURES
-from livebrowser import MARKS, launch_browser, live_server
+from livebrowser import MARKS, launch_browser, mini_server
 from pdfgen import write_pdf
-
-from scan.embed import HashEncoder
-from scan.ingest import ingest
 
 pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from scan.web import create_app
-    from scan.webjobs import Jobs
-
     root = tmp_path_factory.mktemp("web")
-    corpus = root / "mini"
-    shutil.copytree(FIXTURES / "mini", corpus)
-    ingest([corpus], root / "idx", HashEncoder(256))
-    taxonomy = FIXTURES / "mini-trends.toml"
-    app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with live_server(app) as base:
+    with mini_server(root) as base:
         yield base, root
 
 

@@ -3,15 +3,9 @@ a search hit opens the document page scrolled to the marked passage; a PDF hit o
 
 Marked `browser`; skipped where /usr/bin/chromium is not installed (.ci/run installs it)."""
 
-import shutil
-
 import pytest
-from conftest import FIXTURES
-from livebrowser import MARKS, launch_browser, live_server
+from livebrowser import MARKS, launch_browser, mini_server
 from pdfgen import write_pdf
-
-from scan.embed import HashEncoder
-from scan.ingest import ingest
 
 pytestmark = MARKS
 FILLER = [f"Mening {i} om kommunens planering av vatten och vägar." for i in range(6)]
@@ -19,24 +13,19 @@ FILLER = [f"Mening {i} om kommunens planering av vatten och vägar." for i in ra
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from scan.web import create_app
+    def add(corpus):
+        pages = [["Förord och innehåll.", *FILLER], ["Klimatanpassning av dagvatten.", *FILLER], ["Slutord.", *FILLER]]
+        write_pdf(corpus / "plan.pdf", pages, page_labels_start=12)
+        long_text = "\n\n".join(  # enough text that the cited passage lies far below the first screen
+            f"## Avsnitt {c}\n\n" + " ".join(f"Kommunen beskriver läget i del {c}, mening {i}." for i in range(12))
+            for c in range(60)
+        )
+        (corpus / "lang.md").write_text(
+            "# Lång rapport\n\n" + long_text + "\n\n## Slutsats\n\nTaklagsfesten för det nya badhuset hålls i maj.\n",
+            encoding="utf-8",
+        )
 
-    root = tmp_path_factory.mktemp("webdocs-browser")
-    corpus = root / "mini"
-    shutil.copytree(FIXTURES / "mini", corpus)
-    pages = [["Förord och innehåll.", *FILLER], ["Klimatanpassning av dagvatten.", *FILLER], ["Slutord.", *FILLER]]
-    write_pdf(corpus / "plan.pdf", pages, page_labels_start=12)
-    long_text = "\n\n".join(  # enough text that the cited passage lies far below the first screen
-        f"## Avsnitt {c}\n\n" + " ".join(f"Kommunen beskriver läget i del {c}, mening {i}." for i in range(12))
-        for c in range(60)
-    )
-    (corpus / "lang.md").write_text(
-        "# Lång rapport\n\n" + long_text + "\n\n## Slutsats\n\nTaklagsfesten för det nya badhuset hålls i maj.\n",
-        encoding="utf-8",
-    )
-    ingest([corpus], root / "idx", HashEncoder(256))
-    app = create_app(root / "idx", FIXTURES / "mini-trends.toml")
-    with live_server(app) as base:
+    with mini_server(tmp_path_factory.mktemp("webdocs-browser"), add, jobs=False) as base:
         yield base
 
 

@@ -3,34 +3,22 @@ matrix, the charts by year and by publisher, a cell's link to its evidence, and 
 
 Marked `browser`; skipped where chromium is not installed (.ci/run installs it)."""
 
-import shutil
-
 import pytest
-from conftest import FIXTURES
-from livebrowser import MARKS, launch_browser, live_server
-
-from scan.embed import HashEncoder
-from scan.ingest import ingest
+from livebrowser import MARKS, launch_browser, mini_server
 
 pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from scan.web import create_app
-    from scan.webjobs import Jobs
+    def add(corpus):
+        (corpus / "utan-ar.md").write_text(  # no sources.toml entry: no year, no publisher
+            "# Personal\n\nKommunen måste rekrytera fler undersköterskor och lärare till äldreomsorgen.\n",
+            encoding="utf-8",
+        )
 
     root = tmp_path_factory.mktemp("web-overview")
-    corpus = root / "mini"
-    shutil.copytree(FIXTURES / "mini", corpus)
-    (corpus / "utan-ar.md").write_text(  # no sources.toml entry: no year, no publisher
-        "# Personal\n\nKommunen måste rekrytera fler undersköterskor och lärare till äldreomsorgen.\n",
-        encoding="utf-8",
-    )
-    ingest([corpus], root / "idx", HashEncoder(256))
-    taxonomy = FIXTURES / "mini-trends.toml"
-    app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with live_server(app) as base:
+    with mini_server(root, add) as base:
         yield base, root
 
 

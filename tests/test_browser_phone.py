@@ -5,15 +5,10 @@ number formats, "s." for page, and no model jargon.
 Marked `browser`; skipped where chromium is not installed."""
 
 import re
-import shutil
 from urllib.parse import quote
 
 import pytest
-from conftest import FIXTURES
-from livebrowser import MARKS, launch_browser, live_server
-
-from scan.embed import HashEncoder
-from scan.ingest import ingest
+from livebrowser import MARKS, launch_browser, mini_server
 
 pytestmark = MARKS
 PHONE = 390
@@ -26,24 +21,18 @@ LONG = "Bakgrundsanalys" * 12  # one word far wider than a phone
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from scan.web import create_app
-    from scan.webjobs import Jobs
+    def add(corpus):
+        # a document whose title and id are one long word, and a table wider than a phone
+        (corpus / f"{LONG}.md").write_text(
+            f"# {LONG}\n\n| kommun | år | invånare | utsläpp | förändring | andel | kostnad | kommentar |\n"
+            "|---|---|---|---|---|---|---|---|\n"
+            + "| Testby | 2024 | 12 345 | 6 789 | -12,5 | 0,35 | 1 234 567 | en lång kommentar om tabellen |\n" * 4
+            + "\nKommunen rekryterar fler undersköterskor till äldreomsorgen i Testby.\n",
+            encoding="utf-8",
+        )
 
     root = tmp_path_factory.mktemp("phone")
-    corpus = root / "mini"
-    shutil.copytree(FIXTURES / "mini", corpus)
-    # a document whose title and id are one long word, and a table wider than a phone
-    (corpus / f"{LONG}.md").write_text(
-        f"# {LONG}\n\n| kommun | år | invånare | utsläpp | förändring | andel | kostnad | kommentar |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        + "| Testby | 2024 | 12 345 | 6 789 | -12,5 | 0,35 | 1 234 567 | en lång kommentar om tabellen |\n" * 4
-        + "\nKommunen rekryterar fler undersköterskor till äldreomsorgen i Testby.\n",
-        encoding="utf-8",
-    )
-    ingest([corpus], root / "idx", HashEncoder(256))
-    taxonomy = FIXTURES / "mini-trends.toml"
-    app = create_app(root / "idx", taxonomy, jobs=Jobs(root / "idx", taxonomy, task="webslow:slow_classify"))
-    with live_server(app) as base:
+    with mini_server(root, add) as base:
         yield base, root
 
 
