@@ -90,6 +90,12 @@ class PassageResult:
         }
 
 
+def verdict_words(label: int | None, several: bool, names: dict[int, str]) -> str:
+    """A document's verdict in a table cell: "3. Name", "ingen trend", or "ingen enskild (störst: 3. Name)"."""
+    main = f"{label}. {names[label]}" if label else "ingen trend"
+    return f"ingen enskild (störst: {main})" if several else main
+
+
 @dataclass
 class Classification:
     path: str

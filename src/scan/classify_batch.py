@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from scan.classify import Classification
+from scan.classify import Classification, verdict_words
 from scan.errors import ScanError
 from scan.inputs import collect_files, printable
 from scan.tables import Sheet
@@ -61,17 +61,12 @@ def _columns(results: Sequence[Classification]) -> list[str]:
     return [t if titles.count(t) == 1 else f"{t} ({Path(r.path).name})" for t, r in zip(titles, results)]
 
 
-def _main(r: Classification, names: dict[int, str]) -> str:
-    main = f"{r.label}. {names[r.label]}" if r.label else "ingen trend"
-    return f"ingen enskild (störst: {main})" if r.several else main
-
-
 def comparison_sheet(results: Sequence[Classification], taxonomy: Taxonomy) -> Sheet:
     """Trends as rows, documents as columns (shares 0–1), then "no trend", the main trend and size."""
     rows: list[list] = [[t.id, t.name, *(r.scores.get(t.id, 0.0) for r in results)] for t in taxonomy.trends]
     rows.append(["", "Ingen trend", *(r.none for r in results)])
     names = {t.id: t.name for t in taxonomy.trends}
-    rows.append(["", "Huvudtrend", *(_main(r, names) for r in results)])
+    rows.append(["", "Huvudtrend", *(verdict_words(r.label, r.several, names) for r in results)])
     rows.append(["", "Trender över 25 %", *(", ".join(str(t) for t in r.labels) for r in results)])
     rows.append(["", "Textavsnitt", *(r.n_passages for r in results)])
     rows.append(["", "Fil", *(r.path for r in results)])

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scan.classify import Classification, classify_document
+from scan.classify import Classification, classify_document, verdict_words
 from scan.kinds import is_ranked
 from scan.store import Index, StoredDocument
 from scan.taxonomy import Taxonomy
@@ -77,8 +77,7 @@ class DocumentTrends:
 
     def main_trend(self, names: dict[int, str]) -> str:
         """The verdict in words, as `scan classify` gives it ("ingen enskild (störst: …)" when none leads)."""
-        main = f"{self.label}. {names[self.label]}" if self.label else "ingen trend"
-        return f"ingen enskild (störst: {main})" if self.several else main
+        return verdict_words(self.label, self.several, names)
 
 
 @dataclass(frozen=True)
