@@ -20,7 +20,6 @@ that word, and a figure belongs to the topic words nearest to it.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from scan.keywords import stems, stop_stems
@@ -178,7 +177,6 @@ def change_from_to(text: str) -> int:
     return (total > 0) - (total < 0)
 
 
-@functools.cache
 def turned_valence(word: str, good: tuple[str, ...], bad: tuple[str, ...]) -> int:
     """+1 or -1 for a word whose affix turns an evaluative word round, else 0: a privative suffix on
     a bad word is good ("riskfri", "problemfria", "risk-free"), a negating prefix turns the rest
@@ -198,7 +196,6 @@ def turned_valence(word: str, good: tuple[str, ...], bad: tuple[str, ...]) -> in
     return 0
 
 
-@functools.cache
 def compound_valence(word: str, good: tuple[str, ...], bad: tuple[str, ...]) -> int:
     """+1 or -1 for a compound whose last part is evaluative ("kompetensbrist",
     "konkurrensfördelar", "samhällsutmaningar"; a part of five letters or more, with a short
