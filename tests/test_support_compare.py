@@ -158,3 +158,19 @@ def test_cli_json_api_and_page_agree_on_a_reversed_comparison(tmp_path, monkeypa
         assert f"support-{cli[reversed_text]}" in article
     finally:
         app.state.jobs.close()
+
+
+def test_the_top_three_check_skips_claims_written_for_another_library_and_counts_by_round(index, encoder):
+    from scan.support_eval import Pair, top3_check
+
+    sentence = index.db.execute("SELECT text FROM sentences LIMIT 1").fetchone()[0]
+    pairs = [
+        Pair("Ett påstående om det som står i den här texten", sentence, "mentions", "test", 1),
+        Pair("Ett påstående om ett bibliotek som inte är indexerat", "Meningen finns inte i indexet.", "counters",
+             "test", 2),
+        Pair("Ett påstående på dev-halvan av samlingen", sentence, "supports", "dev", 2),
+    ]  # fmt: skip
+    result = top3_check(index, encoder, pairs)
+    assert result["claims"] == 1 and result["claims_skipped"] == 1
+    assert set(result["by_round"]) == {"1"} and result["by_round"]["1"]["claims"] == 1
+    assert result["supporting_quotes"] == result["by_round"]["1"]["supporting_quotes"]
