@@ -265,7 +265,8 @@ def classify_document(
     lengths: list[np.ndarray] = []
     for i in range(0, len(passages), BATCH):
         batch = passages[i : i + BATCH]
-        probs = model.proba(vectors(batch) if vectors else encoder.encode_passages([p.text for p in batch]))
+        texts = [p.text for p in batch]
+        probs = model.proba(vectors(batch) if vectors else encoder.encode_passages(texts), texts)
         weights = np.array([len(p.text) for p in batch], dtype=np.float64)
         rows.append(probs.astype(np.float32))
         lengths.append(weights)

@@ -88,7 +88,11 @@ def compute(index: Index, model: TrendModel, taxonomy: Taxonomy) -> PassageTrend
     for start in range(0, len(rows), BATCH):
         chunk = ids[start : start + BATCH]
         vectors = index.vectors.reconstruct_batch(chunk) if len(chunk) else np.zeros((0, 1))
-        labels[start : start + len(chunk)] = classes[np.argmax(model.logits(vectors), axis=1)]
+        texts = None
+        if model.keyword_weight and len(chunk):  # the keyword view reads the passages' words
+            sql = "SELECT text FROM passages WHERE id BETWEEN ? AND ? ORDER BY id"
+            texts = [r["text"] for r in index.db.execute(sql, (int(chunk[0]), int(chunk[-1])))]
+        labels[start : start + len(chunk)] = classes[np.argmax(model.logits(vectors, texts), axis=1)]
     if taxonomy.analysis:
         for i, r in enumerate(rows):
             if r["doc_id"] == taxonomy.analysis:
