@@ -128,6 +128,18 @@ def test_evidence_names_passages_for_a_trend_the_keyword_view_raises(view, tmp_p
     for t in result.labels:
         assert result.evidence[t] and all(e.text and e.start < e.end for e in result.evidence[t])
     assert "Klimatanpassningen" in result.evidence[1][0].text
+    # the evidence names the words of the passage that the keyword view read as the trend, as written
+    first = result.evidence[1][0]
+    assert first.keywords and all(w in first.text for w in first.keywords)
+    assert any(w.lower().startswith("klimat") for w in first.keywords)
+    assert first.to_json()["keywords"] == list(first.keywords)
+
+
+def test_top_words_skip_function_words_and_keep_the_spelling(view):
+    words = view.top_words("Klimatanpassningen och skyfallen i staden, klimatet.", CLASSES.index(1))
+    assert words and "och" not in words and "i" not in words
+    assert "Klimatanpassningen" in words or "klimatet" in words
+    assert view.top_words("Klimatanpassningen.", CLASSES.index(2)) == []  # nothing there for trend 2
 
 
 def test_prediction_does_not_import_scikit_learn(view, tmp_path):
@@ -148,3 +160,12 @@ def test_prediction_does_not_import_scikit_learn(view, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(src)}, check=True
     )
     assert out.stdout.strip() == "clean", out.stdout + out.stderr
+
+
+def test_the_analysis_gets_its_share_of_the_calibration_weight():
+    groups = np.array([0] * 40 + [2] * 10 + [5] * 60 + [4] * 40 + [1] * 10 + [3] * 30)
+    weights = trends._calibration_weights(groups, pooled=0.3)
+    own, other = np.isin(groups, (0, 2)), groups >= 4
+    assert weights[own].sum() == pytest.approx(0.3) and weights[other].sum() == pytest.approx(0.7)
+    assert weights[~(own | other)].sum() == 0  # descriptions and single sentences do not calibrate
+    assert (trends._calibration_weights(groups, pooled=0.0) == other).all()
