@@ -133,6 +133,10 @@ def test_evidence_names_passages_for_a_trend_the_keyword_view_raises(view, tmp_p
     assert first.keywords and all(w in first.text for w in first.keywords)
     assert any(w.lower().startswith("klimat") for w in first.keywords)
     assert first.to_json()["keywords"] == list(first.keywords)
+    from scan.report import render_report
+
+    html = render_report([result], taxonomy)
+    assert f"ord som pekar på trenden: {', '.join(first.keywords)}" in html
 
 
 def test_top_words_skip_function_words_and_keep_the_spelling(view):

@@ -1,16 +1,22 @@
 """The trend model's keyword view: which trend a passage's words point to.
 
 The embedding model (scan.trends) reads a passage as a whole; the keyword view counts its words.
-Each passage becomes TF-IDF weights over its terms: lower-cased words (letters only, so å, ä and
-ö belong to the word) reduced by the Snowball Swedish stemmer (scan.keywords), each word's first
-`PREFIX` letters where it is longer (so the compounds "klimatanpassning" and
-"klimatanpassningsplan" share "klimatanp", and "klimatet" shares "klimat" with them through its
-stem), and pairs of neighbouring stems. A logistic regression over those weights gives one logit per class;
-scan.trends adds them, times a fitted factor, to the embedding model's logits.
+Each passage becomes TF-IDF weights (sublinear term frequency, smoothed idf, unit length) over
+its terms: lower-cased words (letters only, so å, ä and ö belong to the word and digits split
+it) reduced by the Snowball Swedish stemmer (scan.keywords), so "klimatanpassningen" and
+"klimatanpassning" are one term and a compound stays one word; and pairs of neighbouring stems.
+A balanced logistic regression over those weights gives one logit per class; scan.trends adds
+them, times a factor fitted on held-out logits, to the embedding model's logits.
 
-Fitted with scikit-learn (`fit`, training only), the view is plain arrays: the vocabulary (terms),
-their idf and the regression's weights and bias, saved in the trend model's npz without pickle.
-Prediction (`KeywordView.logits`) is numpy only: it never imports scikit-learn or scipy.
+Measured on dev (README "Classification quality"): the view lifts the other publishers' dev half
+from macro-F1 0.910 to 0.947 and no-trend F1 from 0.947 to 0.987. Tried and left off: each
+long word's first 7 letters as a further term for compounds (`PREFIX`: same figures, NLL 0.193
+against 0.198), terms of two or more texts only (`MIN_DF` 2: macro-F1 0.926), C 3 or 30.
+
+Fitted with scikit-learn (`fit`, training only), the view is plain arrays: the vocabulary (one
+UTF-8 byte array, terms separated by newlines), their idf, and the regression's weights and
+bias, saved in the trend model's npz without pickle. Prediction (`KeywordView.logits`) is numpy
+only: it never imports scikit-learn or scipy.
 """
 
 from __future__ import annotations

