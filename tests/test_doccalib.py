@@ -50,56 +50,104 @@ def test_without_enough_other_publishers_texts_every_row_calibrates():
     assert (trends._calibration_weights(groups) == 1).all()
 
 
+def _logit(p):
+    return np.log(p / (1 - p))
+
+
 def test_the_document_map_is_monotone_and_makes_over_sure_verdicts_honest():
     rng = np.random.default_rng(0)
 
-    def draw(n):
-        raw = rng.uniform(0.4, 1.0, n)
-        return raw, (rng.random(n) < raw - 0.2).astype(float)  # right 20 points less often than claimed
+    def draw(n):  # right less often than claimed: the true log-odds are half the stated ones, less 0.3
+        raw = rng.uniform(0.35, 1.0, n)
+        truth = 1 / (1 + np.exp(-(0.5 * _logit(np.clip(raw, 1e-3, 1 - 1e-3)) - 0.3)))
+        return raw, (rng.random(n) < truth).astype(float)
 
     m = doccalib.fit_map(*draw(2000))
+    assert 0.3 < m.slope < 0.7  # it learns to temper the frequencies
     values = [m(p) for p in np.linspace(0, 1, 101)]
-    assert all(a <= b + 1e-12 for a, b in zip(values, values[1:])) and max(values) < 1.0
+    assert all(a < b for a, b in zip(values, values[1:])) and max(values) < 1.0 and min(values) > 0.0
     raw, right = draw(2000)
-    assert calibration(np.array([m(p) for p in raw]), right)[0] < 0.05 < calibration(raw, right)[0]
+    assert calibration(np.array([m(p) for p in raw]), right)[0] < 0.03 < 0.05 < calibration(raw, right)[0]
     assert doccalib.fit_map(np.array([0.9, 0.8]), np.array([1.0, 0.0])) == DocumentMap()  # too few documents
+    upside_down = doccalib.fit_map(np.linspace(0.4, 1.0, 200), (np.linspace(0.4, 1.0, 200) < 0.7).astype(float))
+    assert upside_down == DocumentMap()  # never a map that says less the more the readings agree
 
 
-def test_the_document_map_is_fitted_on_the_other_publishers_dev_texts_only(monkeypatch):
+def test_a_well_calibrated_frequency_keeps_a_map_near_the_identity():
+    rng = np.random.default_rng(2)
+    raw = rng.uniform(0.35, 0.999, 4000)
+    m = doccalib.fit_map(raw, (rng.random(4000) < raw).astype(float))
+    assert abs(m.slope - 1) < 0.15 and abs(m.intercept) < 0.15
+
+
+def test_the_document_map_is_fitted_on_the_models_own_held_out_texts_never_the_evaluation_sets(monkeypatch):
     rng = np.random.default_rng(1)
     taxonomy = Taxonomy("Mine", (Trend(1, "One", "One", "d"), Trend(2, "Two", "Two", "d")))
     centres = rng.normal(0, 1, size=(3, 16))
-    labels = np.array([0, 1, 2] * 40)
-    groups = np.array([0] * 45 + [1] * 3 + [5] * 72)[: len(labels)]
+    labels = np.array([0, 1, 2] * 50)
+    groups = np.array([0] * 45 + [1] * 3 + [2] * 12 + [3] * 6 + [4] * 12 + [5] * 72)
     vectors = (centres[labels] + rng.normal(0, 0.8, size=(len(labels), 16))).astype(np.float32)
     texts = tuple(f"text {i} " + "x" * (10 * i) for i in range(len(labels)))
     parents = np.where(groups == 5, 1000 + np.arange(len(labels)) // 6, np.arange(len(labels)))  # publishers
     data = trends.TrainingSet(vectors, labels, texts, groups, parents)
     seen = {}
 
-    def record(probs, labels, lengths, classes, none=0):
-        seen.update(n=len(probs), lengths=list(lengths), labels=[list(x) for x in labels])
-        return DocumentMap((0.0, 1.0), (0.1, 0.9), 0.2)
+    def record_map(probs, labels, lengths, classes, none=0):
+        seen.update(map_lengths=list(lengths), map_labels=[list(x) for x in labels], map_n=len(probs))
+        return DocumentMap(0.6, 0.2)
 
-    monkeypatch.setattr(doccalib, "fit_document_map", record)
+    def record_share(probs, labels, lengths, classes):
+        seen.update(share_lengths=list(lengths))
+        return 0.2
+
+    monkeypatch.setattr(doccalib, "fit_document_map", record_map)
+    monkeypatch.setattr(doccalib, "measure_share_error", record_share)
     model = trends.fit(data, taxonomy)
-    dev = np.flatnonzero(groups == 5)
-    assert seen["n"] == len(dev) and seen["lengths"] == [len(texts[i]) for i in dev]
-    assert seen["labels"] == [[int(labels[i])] for i in dev]
-    assert model.document_map == DocumentMap((0.0, 1.0), (0.1, 0.9), 0.2)
+    own = np.flatnonzero(np.isin(groups, (0, 2, 4)))
+    assert seen["map_n"] == len(own) and seen["map_lengths"] == [len(texts[i]) for i in own]
+    assert seen["map_labels"] == [[int(labels[i])] for i in own]
+    assert seen["share_lengths"] == [len(texts[i]) for i in np.flatnonzero(groups == 5)]
+    assert model.document_map == DocumentMap(0.6, 0.2, 0.2)
 
 
-def test_the_stored_model_keeps_its_document_map(tmp_path):
+def test_the_document_map_is_really_fitted_when_the_model_is(monkeypatch):
+    rng = np.random.default_rng(4)
+    taxonomy = Taxonomy("Mine", (Trend(1, "One", "One", "d"), Trend(2, "Two", "Two", "d")))
+    centres = rng.normal(0, 1, size=(3, 16))
+    labels = np.array([0, 1, 2] * 30)
+    groups = np.zeros(len(labels), dtype=int)
+    vectors = (centres[labels] + rng.normal(0, 1.2, size=(len(labels), 16))).astype(np.float32)
+    texts = tuple(f"text {i} " + "x" * (5 * i) for i in range(len(labels)))
+    monkeypatch.setattr(doccalib, "FIT_DOCUMENTS", 60)
+    model = trends.fit(trends.TrainingSet(vectors, labels, texts, groups, np.arange(len(labels))), taxonomy)
+    assert model.document_map != DocumentMap() and model.document_map.slope > 0
+    assert model.document_map.share_error == 0.0  # no other publishers' texts to measure it on
+    without_texts = trends.TrainingSet(vectors, labels, (), groups, np.arange(len(labels)))
+    assert trends.fit(without_texts, taxonomy).document_map == DocumentMap()
+
+
+def test_the_stored_model_keeps_its_document_map_as_plain_numbers(tmp_path):
     model = trends.TrendModel(
         CLASSES,
         np.eye(3, 4, dtype=np.float32),
         np.zeros(3, np.float32),
         0.5,
         "k",
-        DocumentMap((0.2, 0.9), (0.3, 0.8), 0.12),
+        DocumentMap(0.7, 0.1, 0.12),
     )
     model.save(tmp_path / "trends-k.npz")
-    assert trends.TrendModel.load(tmp_path / "trends-k.npz").document_map == model.document_map
+    loaded = trends.TrendModel.load(tmp_path / "trends-k.npz")
+    assert loaded.document_map == model.document_map and loaded.document_map(0.9) == pytest.approx(
+        model.document_map(0.9)
+    )
+    with np.load(tmp_path / "trends-k.npz", allow_pickle=False) as stored:
+        assert stored["document_map"].dtype == np.float64 and stored["document_map"].tolist() == [0.7, 0.1]
+
+
+def test_the_document_calibration_setting_is_part_of_the_model_key(monkeypatch):
+    before = trends.doccalib_setting()
+    monkeypatch.setattr(doccalib, "MAP_GROUPS", (0,))
+    assert trends.doccalib_setting() != before
 
 
 def test_a_document_of_two_equal_halves_on_two_trends_counts_as_right_when_it_says_several():

@@ -21,9 +21,7 @@ CLASSES = (0, 1, 2, 3)
 
 def test_a_one_passage_text_gets_its_own_probabilities_exactly():
     row = np.array([[0.1, 0.6, 0.25, 0.05]])
-    label, confidence, labels, presence, several = verdict(
-        row, np.ones(1), CLASSES, document_map=DocumentMap((0.0, 0.5, 1.0), (0.0, 0.9, 0.95))
-    )
+    label, confidence, labels, presence, several = verdict(row, np.ones(1), CLASSES, document_map=DocumentMap(0.5, 1.0))
     assert label == 1 and confidence == pytest.approx(0.6) and not several  # no document map on one passage
     assert labels == [1] and presence[2] == pytest.approx(0.25)  # under LABELS_MIN
 
@@ -89,9 +87,10 @@ def test_a_report_of_chapters_on_many_trends_says_no_single_main_trend():
 
 
 def test_the_document_map_is_monotone_and_applies_only_to_several_passages():
-    m = DocumentMap((0.2, 0.6, 0.95), (0.1, 0.6, 0.9))
+    m = DocumentMap(0.7, 0.1)
     values = [m(p) for p in np.linspace(0.0, 1.0, 50)]
-    assert all(a <= b for a, b in zip(values, values[1:])) and DocumentMap()(0.7) == pytest.approx(0.7)
+    assert all(a < b for a, b in zip(values, values[1:])) and DocumentMap()(0.7) == pytest.approx(0.7)
+    assert 0.5 < m(0.5) < 0.55 and 0.98 < m(1.0) < 0.999  # a certainty is read as half a reading short of it
     rows = np.array([[0.05, 0.9, 0.03, 0.02]] * 6 + [[0.05, 0.03, 0.9, 0.02]] * 3)
     raw = verdict(rows, np.full(9, 500.0), CLASSES).confidence
     assert verdict(rows, np.full(9, 500.0), CLASSES, document_map=m).confidence == pytest.approx(m(raw))

@@ -78,14 +78,24 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
                 for label in ("supports", "mentions", "counters")
             )
             click.echo(
-                f"support  {split:4s} n={m['n']:3d}  accuracy={m['accuracy']:.3f}  {marks}  "
+                f"support  {split:12s} n={m['n']:3d}  accuracy={m['accuracy']:.3f}  {marks}  "
                 f"countering marked supports: {m['counters_marked_supports']}"
             )
         t = support.top3
         click.echo(
             f"top 3 supporting quotes, test claims: {t['supporting_quotes']} quotes for {t['claims']} claims; "
             f"{t['countering']} labelled counters, {t['mentions']} labelled mentions, {t['not_judged']} not judged"
+            + (
+                f" ({t['claims_skipped']} claims skipped: their sentences are not in this index)"
+                if t["claims_skipped"]
+                else ""
+            )
         )
+        for r, tr in t["by_round"].items():
+            click.echo(
+                f"  round {r}: {tr['supporting_quotes']} quotes for {tr['claims']} claims; "
+                f"{tr['countering']} labelled counters, {tr['mentions']} labelled mentions, {tr['not_judged']} not judged"
+            )
         return
     if task == "quotes":
         result = ev.evaluate_quotes(index, encoder, ev.load_claims(data_file or ev.default_claims_file()))

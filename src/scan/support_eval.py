@@ -29,13 +29,14 @@ class Pair:
     sentence: str
     label: str
     split: str
+    round: int = 1  # the round of the labelled set the claim was added in (eval/quote_support.toml)
 
 
 @dataclass
 class SupportResult:
     n: int
     by_split: dict[str, dict] = field(default_factory=dict)  # split -> {n, accuracy, per-label P/R}
-    top3: dict[str, int] = field(default_factory=dict)  # test claims: supporting quotes judged countering
+    top3: dict = field(default_factory=dict)  # test claims: supporting quotes judged countering (and by round)
 
     def to_json(self) -> dict:
         return {"n": self.n, "by_split": self.by_split, "top3_supporting": self.top3}
@@ -51,7 +52,7 @@ def load_pairs(path: Path) -> list[Pair]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         pairs = [
-            Pair(c["claim"], sentence, label, c.get("split", "test"))
+            Pair(c["claim"], sentence, label, c.get("split", "test"), int(c.get("round", 1)))
             for c in data["claim"]
             for label in support.LABELS
             for sentence in c.get(label, [])
@@ -142,27 +143,38 @@ def choose_support_threshold(
     return min((float(t) for t in np.round(np.arange(0.3, 0.71, 0.05), 2)), key=lambda t: (cost(t), -t))
 
 
-def top3_check(index: Index, encoder: Encoder, pairs: list[Pair]) -> dict[str, int]:
+def top3_check(index: Index, encoder: Encoder, pairs: list[Pair]) -> dict:
     """For each test claim: its first three quotes marked `supports`; how many are labelled
-    `counters` for that claim, and how many are not labelled at all (not judged)."""
+    `counters` for that claim, and how many are not labelled at all (not judged). Claims none of
+    whose labelled sentences is a quote unit of `index` (written for another library) are skipped
+    and counted. The same counts by round of the labelled set under `by_round`."""
     from scan.quotes import find_quotes
 
+    in_index = {" ".join(row[0].split()) for row in index.db.execute("SELECT text FROM sentences")}
     labelled: dict[str, dict[str, str]] = {}
+    rounds: dict[str, int] = {}
     for p in pairs:
         labelled.setdefault(p.claim, {})[" ".join(p.sentence.split())] = p.label
-    out = {"claims": 0, "supporting_quotes": 0, "countering": 0, "mentions": 0, "not_judged": 0}
+        rounds[p.claim] = p.round
+
+    def counts() -> dict[str, int]:
+        return {"claims": 0, "supporting_quotes": 0, "countering": 0, "mentions": 0, "not_judged": 0}
+
+    out: dict = {**counts(), "claims_skipped": 0, "by_round": {}}
     for claim in sorted({p.claim for p in pairs if p.split == "test"}):
+        if not in_index & set(labelled[claim]):
+            out["claims_skipped"] += 1
+            continue
         quotes = [q for q in find_quotes(index, encoder, claim, k=10, check=False) if q.support == "supports"][:3]
-        out["claims"] += 1
-        for q in quotes:
-            out["supporting_quotes"] += 1
-            gold = labelled[claim].get(" ".join(q.text.split()))
-            if gold == "counters":
-                out["countering"] += 1
-            elif gold == "mentions":
-                out["mentions"] += 1
-            elif gold is None:
-                out["not_judged"] += 1
+        by_round = out["by_round"].setdefault(str(rounds[claim]), counts())
+        for tally in (out, by_round):
+            tally["claims"] += 1
+            for q in quotes:
+                tally["supporting_quotes"] += 1
+                gold = labelled[claim].get(" ".join(q.text.split()))
+                key = {"counters": "countering", "mentions": "mentions", None: "not_judged"}.get(gold)
+                if key:
+                    tally[key] += 1
     return out
 
 
@@ -173,6 +185,9 @@ def evaluate_support(index: Index | None, encoder: Encoder, pairs: list[Pair]) -
     for split in sorted({p.split for p in pairs}):
         rows = [i for i, p in enumerate(pairs) if p.split == split]
         result.by_split[split] = per_label([pairs[i].label for i in rows], [marked[i] for i in rows])
+        for r in sorted({pairs[i].round for i in rows}) if len({p.round for p in pairs}) > 1 else []:
+            part = [i for i in rows if pairs[i].round == r]
+            result.by_split[f"{split} round {r}"] = per_label([pairs[i].label for i in part], [marked[i] for i in part])
     if index is not None:
         result.top3 = top3_check(index, encoder, pairs)
     return result
@@ -199,6 +214,7 @@ def main(argv: list[str]) -> None:
     print(f"SCALE = np.array({show(scale)})")
     print("WEIGHTS = np.array(\n    [\n" + "".join(f"        {show(r)},\n" for r in weights) + "    ]\n)")
     print(f"BIAS = np.array({show(bias)})")
+    print(f"COSINE_RANGE = ({round(float(x[:, 0].min()), 4)}, {round(float(x[:, 0].max()), 4)})")
     print(f"COUNTER_THRESHOLD = {threshold}")
     print(f"SUPPORT_THRESHOLD = {support_threshold}")
 

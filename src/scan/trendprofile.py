@@ -15,8 +15,8 @@ evaluation, from the true shares):
 - otherwise "several trends, none leading" (a trend report of eight chapters on eight trends).
 
 The verdict is the most frequent outcome; its frequency, passed through the model's document
-calibration map (`DocumentMap`: the identity unless scan.doccalib.FIT_MAP, which was measured
-and left off), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
+calibration (`DocumentMap`: a logistic map of the frequency's log-odds, fitted by scan.doccalib on
+whole documents of held-out texts), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
 `label` is the trend with the largest share, shown as leading, not as main.
 
 `presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
@@ -42,17 +42,24 @@ CHUNK = 256  # passages sampled at a time (bounds memory on a long document)
 SEVERAL = -1  # the outcome "several trends, none leading"
 
 
-class DocumentMap(NamedTuple):
-    """Monotone (non-decreasing) map of a document verdict's raw frequency to a calibrated
-    confidence: linear between the points (xs[i], ys[i]), flat beyond them. The identity is
-    ((0, 1), (0, 1))."""
+EDGE = 0.5 / SAMPLES  # a frequency of 0 or 1 is read as half a reading away from it
 
-    xs: tuple[float, ...] = (0.0, 1.0)
-    ys: tuple[float, ...] = (0.0, 1.0)
-    share_error: float = 0.0  # mean share error on the documents it was fitted on (0: not measured)
+
+class DocumentMap(NamedTuple):
+    """Calibration of a document verdict's raw frequency p (Platt scaling on its log-odds):
+    confidence = sigmoid(slope * logit(p) + intercept), p clipped to [EDGE, 1 - EDGE]. Monotone
+    (slope >= 0). The identity (1, 0) returns p itself."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+    share_error: float = 0.0  # mean share error on other publishers' documents (0: not measured)
 
     def __call__(self, p: float) -> float:
-        return float(np.interp(float(p), self.xs, self.ys))
+        if self.slope == 1.0 and self.intercept == 0.0:
+            return float(p)
+        q = min(max(float(p), EDGE), 1.0 - EDGE)
+        z = self.slope * float(np.log(q / (1.0 - q))) + self.intercept
+        return float(1.0 / (1.0 + np.exp(-z)))
 
 
 class Verdict(NamedTuple):

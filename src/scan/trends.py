@@ -18,8 +18,10 @@ The factor and the temperature are fitted together on cross-validated logits of 
 data (a passage and its sentences always in the same fold, a publisher's texts too), and only on
 the other publishers' texts where there are 50 or more of them (CALIBRATE_POOLED: a share for the
 analysis's passages, tried and off), so that a probability of 0.8 means right about 80 % of the
-time on texts the model has not seen (measured by `scan eval classify`). The same cross-validated probabilities of the other
-publishers' texts (dev half) fit the document calibration map (scan.doccalib).
+time on texts the model has not seen (measured by `scan eval classify`). The same
+cross-validated probabilities of the analysis's passages, the background and the written texts
+fit the document calibration map; those of the other publishers' texts (dev half) measure the
+shares' error (scan.doccalib).
 
 The fitted model is a few numpy arrays, stored beside the index as `trends-<key>.npz`; the key
 hashes everything it was learned from (the analysis, the taxonomy, the background texts, the
@@ -103,7 +105,7 @@ class TrendModel:
                 bias=self.bias,
                 temperature=np.array(self.temperature),
                 key=np.array(self.key),
-                document_map=np.array([self.document_map.xs, self.document_map.ys], dtype=np.float64),
+                document_map=np.array([self.document_map.slope, self.document_map.intercept], dtype=np.float64),
                 share_error=np.array(self.document_map.share_error),
                 keyword_weight=np.array(self.keyword_weight),
                 **self.keywords.arrays(),
@@ -122,7 +124,7 @@ class TrendModel:
             data["bias"],
             float(data["temperature"]),
             str(data["key"]),
-            DocumentMap(*(tuple(float(x) for x in row) for row in data["document_map"]), float(data["share_error"])),
+            DocumentMap(*(float(x) for x in data["document_map"].reshape(2)), float(data["share_error"])),
             KeywordView.from_arrays(data),
             float(data["keyword_weight"]) if "keyword_weight" in data else 0.0,
         )
@@ -302,20 +304,13 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
     final = _fit_lr(data.vectors, data.labels, c, _weights(data.groups))
     keywords = keywordview.fit(list(data.texts), data.labels, classes) if beta else EMPTY
     order = [list(final.classes_).index(cls) for cls in classes]
-    document_map = DocumentMap()
-    dev = np.flatnonzero(data.groups == EXTERNAL_DEV)
-    if len(data.texts) == len(data.labels) and len(dev) >= 50:
-        from scan.doccalib import fit_document_map
-        from scan.trainingdata import load_external_dev
+    from scan.doccalib import document_map_of
+    from scan.trainingdata import load_external_dev
 
-        every = {e.text: e.labels for e in load_external_dev(taxonomy)}
-        document_map = fit_document_map(
-            softmax(held_out[dev] / temperature),
-            [every.get(data.texts[i]) or (int(data.labels[i]),) for i in dev],
-            [len(data.texts[i]) for i in dev],
-            classes,
-            NONE,
-        )
+    every = {e.text: e.labels for e in load_external_dev(taxonomy)} if (data.groups == EXTERNAL_DEV).any() else {}
+    document_map = document_map_of(
+        softmax(held_out / temperature), data.labels, data.texts, data.groups, classes, every, NONE
+    )
     return TrendModel(
         classes,
         final.coef_[order].astype(np.float32),
@@ -331,7 +326,7 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
 def doccalib_setting() -> str:
     from scan import doccalib
 
-    return f"{doccalib.FIT_MAP}-{doccalib.FIT_DOCUMENTS}-{doccalib.FIT_SEED}"
+    return f"platt-{doccalib.FIT_MAP}-{doccalib.FIT_DOCUMENTS}-{doccalib.FIT_SEED}-{doccalib.MAP_GROUPS}"
 
 
 def keyword_setting() -> str:
