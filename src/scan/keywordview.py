@@ -110,27 +110,23 @@ class KeywordView:
         return [vocabulary[cols[j]] for j in order if gain[j] > 0]
 
     def top_words(self, text: str, column: int, k: int = 5) -> list[str]:
-        """The words of the text (as written) whose terms raise class `column` most, best first,
-        each once: what a reader sees as the keyword view's reason ("klimatanpassningen", "skyfall")."""
-        from scan.keywords import stems
+        """The words of the text (as first written there) whose terms raise class `column` most,
+        best first, one per stem, function words left out: what a reader sees as the keyword
+        view's reason ("Klimatanpassningen", "skyfall")."""
+        from scan.keywords import STOP_WORDS, stems
 
         ids = self.column_of()
         cols, values = self.features(text)
         gain = dict(zip(cols.tolist(), (self.weights[column, cols] * values).tolist()))
         words = TOKEN.findall(text)
-        best: dict[str, float] = {}
+        best: dict[str, tuple[float, str]] = {}  # stem -> (gain, the word as first written)
         for word, stem in zip(words, stems(words)):
             g = gain.get(ids.get(stem, -1), 0.0)
-            if g > best.get(word.lower(), 0.0):
-                best[word.lower()] = g
-        from scan.keywords import STOP_WORDS
-
-        top = max(best.values(), default=0.0)
-        ranked = sorted(
-            ((w, g) for w, g in best.items() if g >= 0.2 * top and w not in STOP_WORDS), key=lambda item: -item[1]
-        )[:k]
-        shown = {w.lower(): w for w in reversed(words)}  # the first spelling in the text
-        return [shown[w] for w, _ in ranked]
+            if g > 0 and stem not in best and word.lower() not in STOP_WORDS:
+                best[stem] = (g, word)
+        top = max((g for g, _ in best.values()), default=0.0)
+        ranked = sorted((item for item in best.values() if item[0] >= 0.2 * top), key=lambda item: -item[0])
+        return [word for _, word in ranked[:k]]
 
     def arrays(self, prefix: str = "keyword_") -> dict[str, np.ndarray]:
         return {
