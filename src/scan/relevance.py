@@ -1,8 +1,9 @@
 """One meaningful scale for search hits: a calibrated relevance from 0 to 100, the same in every library.
 
 A hit's relevance is a logistic model's estimate, in per cent, of the chance that the passage
-answers the query. Its features depend only on the query, the passage and texts shipped with scan,
-never on statistics of the library, so a score means the same in a library of one Swedish analysis
+answers the query. Its features depend only on the query, the passage, the other candidates of the
+same search and texts shipped with scan, never on statistics of the whole library (BM25's word
+weights aside), so a score means the same in a library of one Swedish analysis
 as in a mixed library of Swedish and English documents (issue 9: an earlier model used the
 library's own language means and gave a recipe query relevance 99 in a one-language library):
 
