@@ -196,15 +196,17 @@ def ingest(work: Path) -> dict:
         ("scan, late chunking (SCAN_LATE_CHUNKING=1)", ROOT / "src", {"SCAN_LATE_CHUNKING": "1"}),
     )
     times: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in variants}  # user + system seconds of the process
     counts: dict[str, int] = {}
     units: dict[str, str] = {}  # how the quote units got their vectors (scan -v logs it)
     for _ in range(INGEST_ROUNDS):  # interleaved rounds: a burst of load hits every variant alike
         for i, (name, src, extra) in enumerate(variants):
             target = work / f"ingest-{i}"
             cmd = [sys.executable, "-m", "scan", "-v", "ingest", str(corpus), "--index", str(target), "--rebuild"]
-            begin = time.perf_counter()
+            begin, used = time.perf_counter(), _children_cpu()
             proc = subprocess.run(cmd, env=env_with(src, **extra), capture_output=True, text=True, check=True)
             times[name].append(time.perf_counter() - begin)
+            cpu[name].append(_children_cpu() - used)
             counts[name] = int(re.search(r"(\d+) passages embedded", proc.stderr).group(1))
             found = re.search(r"quote units: (.*)", proc.stderr)
             units[name] = found.group(1) if found else "every sentence encoded on its own (no count logged)"
@@ -215,14 +217,23 @@ def ingest(work: Path) -> dict:
             "seconds": round(seconds, 1),
             "passages": counts[name],
             "passages_per_s": round(counts[name] / seconds, 2),
+            "cpu_s": round(statistics.median(cpu[name]), 1),
             "quote_units": units[name],
         }
     names = list(out)
     out["speed-up"] = round(out[names[1]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
     out["speed-up, float32"] = round(out[names[2]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
     out["speed-up, late chunking"] = round(out[names[3]]["passages_per_s"] / out[names[0]]["passages_per_s"], 2)
+    out["cpu speed-up"] = round(out[names[0]]["cpu_s"] / out[names[1]]["cpu_s"], 2)
     out["rounds"] = INGEST_ROUNDS
     return out
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def classify(work: Path) -> dict:

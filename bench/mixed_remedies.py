@@ -32,7 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, action="append", help="library index (repeat with --fit: one per setup)")
     parser.add_argument("--queries", type=Path, default=None)
-    parser.add_argument("--split", default="dev")
+    parser.add_argument("--split", default="dev", help="splits to print, e.g. dev,test (the fit uses dev only)")
     parser.add_argument("--mode", default="hybrid")
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--query-vectors", type=Path, default=None, help="npz cache of query vectors (t, v)")
@@ -59,7 +59,7 @@ def main() -> None:
     cached = Cached()
     if args.fit:
         setups = [(paths[0].name, index, cached)] + [(p.name, open_index(p, None)[0], cached) for p in paths[1:]]
-        fit(setups, needs, off, args.mode)
+        fit(setups, needs, off, args.mode, args.split.split(","))
         return
     print("remedy     kinds   lang split  n  off@5 offans tab@5  ch@1  ch@5 doc@5 ans@5")
     for method in crosslingual.METHODS:
@@ -85,19 +85,20 @@ def main() -> None:
                     )
 
 
-def fit(setups: list[tuple[str, object, object]], needs, off, mode: str) -> None:
-    """Fit the relevance model on the dev hits of every (name, index, encoder) setup; print its
-    constants, its calibration and, per floor, what it refuses and keeps in each setup."""
+def fit(setups: list[tuple[str, object, object]], needs, off, mode: str, splits: list[str]) -> None:
+    """Fit the relevance model on the rated candidates (the RATE_POOL best, as search rates them) of
+    the dev queries of every (name, index, encoder) setup; print its constants, its calibration and,
+    per floor, what it refuses and keeps in each setup."""
     from sklearn.linear_model import LogisticRegression
 
     rows: list[tuple[str, str, str, tuple, int]] = []  # (setup, split, language, features, relevant)
-    best_of: list[tuple[str, str, str, tuple, bool, bool]] = []  # setup, split, language, top features, off?, right?
+    best_of: list[tuple[str, str, str, tuple, bool, bool]] = []  # setup, split, language, top-5 features, off?, right?
     captured: list = []
     original = relevance.hit_features
 
-    def capture(*args, **kwargs):
-        out = original(*args, **kwargs)
-        captured.append(out)
+    def capture(ids, encoder, query, query_vector, passages, vectors, bm25=None):
+        out = original(ids, encoder, query, query_vector, passages, vectors, bm25)
+        captured.append((out, passages))
         return out
 
     relevance.hit_features = capture
@@ -107,31 +108,35 @@ def fit(setups: list[tuple[str, object, object]], needs, off, mode: str) -> None
             items = [(n.split, lang, getattr(n, lang), n) for n in needs for lang in evalmixed.LANGUAGES]
             items += [(o.split, lang, getattr(o, lang), None) for o in off for lang in evalmixed.LANGUAGES]
             for split, lang, query, need in items:
-                hits = search(index, encoder, query, k=10, mode=mode)
-                feats = list(captured.pop().values())  # in the order of the hits
-                labels = []
-                for h, f in zip(hits, feats):
-                    good = need is not None and (
+                hits = search(index, encoder, query, k=relevance.RATE_POOL, mode=mode)
+                feats, passages = captured.pop()  # passage id -> features, for every rated candidate
+
+                def good(p, need=need, analysis=analysis) -> bool:
+                    return need is not None and (
                         (
-                            h.doc_id in analysis
+                            p.doc_id in analysis
                             and any(
-                                evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters}
-                                for x in h.passage.heading
+                                evalmixed._fold(x) in {evalmixed._fold(c) for c in need.chapters} for x in p.heading
                             )
                         )
-                        or h.doc_id in need.docs
+                        or p.doc_id in need.docs
                     )
-                    rows.append((name, split, lang, f, int(good)))
-                    labels.append(good)
-                if feats:
-                    best = max(feats[: evalmixed.TOP], key=lambda f: f[0])
-                    best_of.append((name, split, lang, best, need is None, any(labels[: evalmixed.TOP])))
+
+                for pid, f in feats.items():
+                    rows.append((name, split, lang, f, int(good(passages[pid]))))
+                pid_of = {(p.doc_id, p.seq): pid for pid, p in passages.items()}
+                top = [pid_of[(h.doc_id, h.passage.seq)] for h in hits[: evalmixed.TOP]]
+                shown = [(feats[pid], good(passages[pid])) for pid in top if pid in feats]
+                if shown:
+                    best_of.append(
+                        (name, split, lang, tuple(f for f, _ in shown), need is None, any(g for _, g in shown))
+                    )
     finally:
         relevance.hit_features = original
     dev = [(f, g) for _, split, _, f, g in rows if split == "dev"]
     x = np.array([f for f, _ in dev])
     y = np.array([g for _, g in dev])
-    model = LogisticRegression(C=10.0, max_iter=3000).fit(x, y)
+    model = LogisticRegression(C=10.0, max_iter=5000).fit(x, y)
     fitted = relevance.Model(tuple(round(float(w), 3) for w in model.coef_[0]), round(float(model.intercept_[0]), 3))
     print(
         json.dumps(
@@ -145,7 +150,7 @@ def fit(setups: list[tuple[str, object, object]], needs, off, mode: str) -> None
         )
     )
 
-    for split in ("dev", "test"):
+    for split in splits:
         data = [(f, g) for _, s, _, f, g in rows if s == split]
         if not data:
             continue
@@ -159,13 +164,19 @@ def fit(setups: list[tuple[str, object, object]], needs, off, mode: str) -> None
         print(f"{split}: hits={len(g)} relevant={g.mean():.3f} brier={brier:.3f} ECE={ece:.3f}")
     names = [name for name, _, _ in setups]
     for floor in (20, 30, 40, 50, 60):
-        for split in ("dev", "test"):
+        for split in splits:
             parts = []
             for name in names:
                 for lang in evalmixed.LANGUAGES:
                     best = [b for b in best_of if b[0] == name and b[1] == split and b[2] == lang]
-                    off_q = [relevance.probability(fitted, f) for _, _, _, f, is_off, _ in best if is_off]
-                    need_q = [(relevance.probability(fitted, f), ok) for _, _, _, f, is_off, ok in best if not is_off]
+                    off_q = [
+                        max(relevance.probability(fitted, f) for f in fs) for _, _, _, fs, is_off, _ in best if is_off
+                    ]
+                    need_q = [
+                        (max(relevance.probability(fitted, f) for f in fs), ok)
+                        for _, _, _, fs, is_off, ok in best
+                        if not is_off
+                    ]
                     refused = sum(p < floor for p in off_q) / (len(off_q) or 1)
                     kept = sum(p >= floor for p, _ in need_q) / (len(need_q) or 1)
                     parts.append(f"{name}/{lang} refused {refused:.2f} answered {kept:.2f}")

@@ -137,10 +137,10 @@ def test_a_one_word_theme_query_finds_its_theme_in_the_corpus(corpus_index, e5, 
 
 def test_candidates_rated_under_the_demotion_level_go_behind_the_others():
     ranked = [(7, 0.9), (3, 0.8), (5, 0.7), (1, 0.6)]
-    rated = {7: 2.0, 3: 70.0, 5: 15.0, 1: 40.0}
+    rated = {7: 2.0, 3: 70.0, 5: relevance.DEMOTE - 1, 1: 40.0}
     assert relevance.demote(ranked, rated) == [(3, 0.8), (1, 0.6), (7, 0.9), (5, 0.7)]
     assert relevance.demote(ranked, {}) == ranked  # keyword search: no relevance, order unchanged
-    assert relevance.demote(ranked, {7: 30.0, 3: 20.0}) == ranked
+    assert relevance.demote(ranked, {7: 30.0, 3: relevance.DEMOTE}) == ranked
 
 
 def test_search_puts_a_passage_that_nearly_never_answers_behind_the_rest(mini, tmp_path, monkeypatch):

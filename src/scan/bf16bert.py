@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from scan.npbert import NumpyBert
+from scan.packedlinear import Linear
 
 ENV = "SCAN_PRECISION"
 _CPU_FLAGS = ("amx_bf16", "avx512_bf16")
@@ -95,15 +96,18 @@ class Bf16Forward:
                 qkv_b = torch.from_numpy(np.concatenate([w[a + n + ".bias"] for n in ("query", "key", "value")]))
                 self._layers.append(
                     (
-                        qkv_w.to(torch.bfloat16),
-                        qkv_b.to(torch.bfloat16),
-                        t(p + "attention.output.dense.weight", True),
+                        Linear.make(torch, qkv_w.to(torch.bfloat16), qkv_b.to(torch.bfloat16)),
+                        Linear.make(torch, t(p + "attention.output.dense.weight", True)),
                         t(p + "attention.output.dense.bias"),
                         t(p + "attention.output.LayerNorm.weight"),
                         t(p + "attention.output.LayerNorm.bias"),
-                        t(p + "intermediate.dense.weight", True),
-                        t(p + "intermediate.dense.bias", True),
-                        t(p + "output.dense.weight", True),
+                        Linear.make(
+                            torch,
+                            t(p + "intermediate.dense.weight", True),
+                            t(p + "intermediate.dense.bias", True),
+                            True,
+                        ),  # with the GELU
+                        Linear.make(torch, t(p + "output.dense.weight", True)),
                         t(p + "output.dense.bias"),
                         t(p + "output.LayerNorm.weight"),
                         t(p + "output.LayerNorm.bias"),
@@ -144,18 +148,19 @@ class Bf16Forward:
             x = F.layer_norm(torch.from_numpy(x), (h,), ln_w, ln_b, eps)
             attn_mask = keep[:, None, None, :]  # padding keys get no attention
             scale = 1 / math.sqrt(d)
+            rows = n * longest
             for i in range(self.layers):
-                qkv_w, qkv_b, ao_w, ao_b, a_ln_w, a_ln_b, in_w, in_b, out_w, out_b, o_ln_w, o_ln_b = self._layer(i)
-                qkv = F.linear(x.to(bf16), qkv_w, qkv_b).view(n, longest, 3, heads, d)
+                qkv_lin, ao_lin, ao_b, a_ln_w, a_ln_b, in_lin, out_lin, out_b, o_ln_w, o_ln_b = self._layer(i)
+                qkv = qkv_lin(x.to(bf16).view(rows, h)).view(n, longest, 3, heads, d)
                 q, k, v = (qkv[:, :, j].transpose(1, 2) for j in range(3))  # (n, heads, longest, d)
                 ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, scale=scale)
-                ctx = ctx.transpose(1, 2).reshape(n, longest, h)
-                a = F.linear(ctx, ao_w).float()
+                ctx = ctx.transpose(1, 2).reshape(rows, h)
+                a = ao_lin(ctx).float().view(n, longest, h)
                 a += ao_b
                 a += x
                 x = F.layer_norm(a, (h,), a_ln_w, a_ln_b, eps)
-                inter = F.gelu(F.linear(x.to(bf16), in_w, in_b))
-                o = F.linear(inter, out_w).float()
+                inter = in_lin(x.to(bf16).view(rows, h))  # GELU fused in
+                o = out_lin(inter).float().view(n, longest, h)
                 o += out_b
                 o += x
                 x = F.layer_norm(o, (h,), o_ln_w, o_ln_b, eps)

@@ -12,6 +12,11 @@ Quote units (scan.sentences), each by the first rule that applies:
   a unit inside its passage is pooled from the passage's own forward pass (scan.latechunk);
 - the rest (a unit joined to the previous passage's last sentence, one past the model's
   512 tokens, any unit of another encoder) is encoded on its own, each distinct text once.
+
+With the default model (and late chunking off) a round's passages and its units to encode go to
+the workers of one `scan.batchpool.BatchPool` as one job, queued without waiting for the
+previous round: the workers stay busy from the first round to the last, and the vectors are
+collected in `finish`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from scan.batchpool import BatchPool, Job
 from scan.embed import Encoder
 from scan.sentences import Unit
 from scan.types import Passage
@@ -66,6 +72,9 @@ class VectorRun:
         self._bar = None
         self._error: BaseException | None = None
         self._stop = False
+        self._pool: BatchPool | None = None  # set in the thread (the default model, no late chunking)
+        self._jobs: list[tuple[list[int], dict[int, int], Job, list, list]] = []  # rounds queued on the pool
+        self._queued: dict[str, tuple[Job, int]] = {}  # unit texts queued on the pool: (job, row)
         if warm:
             import_batch_runtime(encoder)
         self._thread = threading.Thread(target=self._work, name="scan-ingest-encode", daemon=True)
@@ -87,6 +96,8 @@ class VectorRun:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        for docs, first, job, whole, alone in self._jobs:  # a worker's error is raised here
+            self._collect(docs, first, job, whole, alone)
         if self.counts:
             logger.info("quote units: %s", ", ".join(f"{v} {k}" for k, v in sorted(self.counts.items())))
         return [v for v in self._out if v is not None]
@@ -96,6 +107,8 @@ class VectorRun:
         self._stop = True
         self._queue.put(None)
         self._thread.join(timeout=5)  # a daemon: a round in flight ends on its own
+        if self._pool is not None:
+            self._pool.close()
 
     def _advance(self, n: int) -> None:
         with self._lock:
@@ -108,6 +121,8 @@ class VectorRun:
             prepare = getattr(self.encoder, "batch_forward", None)
             if prepare is not None and self.warm:
                 prepare()  # import torch and convert the model while the first files are read
+            if not self.late:
+                self._pool = BatchPool.for_encoder(self.encoder)
             waiting: list[int] = []
             while not self._stop:
                 item = self._queue.get()
@@ -147,6 +162,9 @@ class VectorRun:
                 else:
                     alone.append((d, i))
         texts = [p.text for p in passages]
+        if self._pool is not None:
+            self._submit(docs, first, texts, whole, alone)
+            return
         pooled = self.encoder.encode_passages_with_units(texts, inside) if slots else None  # type: ignore[attr-defined]
         if pooled is None:
             vectors = (
@@ -183,3 +201,27 @@ class VectorRun:
         self.counts["same text as another unit"] += len(alone) - len(new)
         for d, i in alone:
             unit_vectors[d][i] = self._encoded[self._docs[d][1][i].text]
+
+    def _submit(self, docs: list[int], first: dict[int, int], texts: list[str], whole: list, alone: list) -> None:
+        """Queue a round on the pool: its passages and its units' texts not queued before, one job."""
+        new = list(dict.fromkeys(t for d, i in alone if (t := self._docs[d][1][i].text) not in self._queued))
+        count = len(texts)
+        job = self._pool.submit(texts + new, lambda: self._advance(count))  # type: ignore[union-attr]
+        for row, text in enumerate(new, start=len(texts)):
+            self._queued[text] = (job, row)
+        self.counts["encoded on their own"] += len(new)
+        self.counts["same text as another unit"] += len(alone) - len(new)
+        self.counts["whole passages (the passage's vector)"] += len(whole)
+        self._jobs.append((docs, first, job, whole, alone))
+
+    def _collect(self, docs: list[int], first: dict[int, int], job: Job, whole: list, alone: list) -> None:
+        """The vectors of a round queued on the pool, once its job is done."""
+        vectors = job.result()
+        unit_vectors = {d: np.full((len(self._docs[d][1]), self.encoder.dimension), np.nan, np.float32) for d in docs}
+        for d, i, at in whole:
+            unit_vectors[d][i] = vectors[at]
+        for d, i in alone:
+            other, row = self._queued[self._docs[d][1][i].text]
+            unit_vectors[d][i] = other.result()[row]
+        for d in docs:
+            self._out[d] = (vectors[first[d] : first[d] + len(self._docs[d][0])], unit_vectors[d])

@@ -108,6 +108,8 @@ def search(
         fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:reach]
     rows = index.passages([pid for pid, _ in ranked])
+    if mode == "dense" and encoder is not None and relevance.model_for(encoder.name):  # BM25 for relevance
+        keyword = index.keyword(query, max(k, POOL), allowed)
     rated = relevance.rate(
         [pid for pid, _ in ranked],
         mode,
@@ -116,6 +118,7 @@ def search(
         query_vector,
         {pid: row[0] for pid, row in rows.items()},
         lambda ids: relevance.stored_vectors(index, ids),
+        dict(keyword),
     )
     headings = [] if mode == "keyword" else [pid for pid, row in rows.items() if row[0].kind == "heading"]
     ranked = relevance.demote(ranked, rated, headings)[:k]

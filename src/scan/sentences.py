@@ -7,7 +7,8 @@ paragraph; a passage's first sentence may join the last sentence of the passage 
 
 Ingest stores each unit's offsets, text and vector beside its passage (store.py), so that
 `scan quotes` needs one query encoding and look-ups, not an encoder pass over candidate
-sentences.
+sentences. Quotes come only from passages of the kinds search ranks by meaning (scan.kinds.RANKED:
+no tables, no boilerplate), so the passages of other kinds get no units: nothing to encode.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scan.kinds import is_ranked
 from scan.split import sentence_spans
 from scan.types import Passage
 
@@ -41,10 +43,14 @@ def needs_context(text: str) -> bool:
 
 
 def quote_units(text: str, passages: Sequence[Passage]) -> list[Unit]:
-    """The quote units of one document, in order, from its text and its passages (by seq)."""
+    """The quote units of one document, in order, from its text and its passages (by seq), kinds
+    already set (scan.kinds.annotate); none in a passage that quotes never show (a table, boilerplate)."""
     units: list[Unit] = []
     previous: Passage | None = None
     for n, p in enumerate(passages):
+        if not is_ranked(p.kind):
+            previous = p
+            continue
         spans = sentence_spans(p.text, p.start)
         for i, (start, end) in enumerate(spans):
             sentence = p.text[start - p.start : end - p.start]
