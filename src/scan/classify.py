@@ -49,6 +49,7 @@ class Evidence:
     physical_page: int | None = None  # the page in the file (PDF)
     doc_id: str | None = None  # where the classified file is in the index: the passage there (scan.context)
     seq: int | None = None
+    keywords: tuple[str, ...] = ()  # the passage's words that raised the trend in the model's keyword view
 
     @property
     def passage_id(self) -> str | None:
@@ -65,6 +66,7 @@ class Evidence:
             "heading": self.heading,
             "start": self.start,
             "end": self.end,
+            "keywords": list(self.keywords),
         }
 
 
@@ -265,7 +267,8 @@ def classify_document(
     lengths: list[np.ndarray] = []
     for i in range(0, len(passages), BATCH):
         batch = passages[i : i + BATCH]
-        probs = model.proba(vectors(batch) if vectors else encoder.encode_passages([p.text for p in batch]))
+        texts = [p.text for p in batch]
+        probs = model.proba(vectors(batch) if vectors else encoder.encode_passages(texts), texts)
         weights = np.array([len(p.text) for p in batch], dtype=np.float64)
         rows.append(probs.astype(np.float32))
         lengths.append(weights)
@@ -302,8 +305,21 @@ def classify_document(
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
         shown = [item for i, item in enumerate(items) if i == 0 or item[0] >= EVIDENCE_MIN]
+        words = model.keywords.top_words if model.keyword_weight and model.keywords else None
+        col = classes.index(t)
         evidence[t] = [
-            Evidence(t, s, p.text, p.page, p.heading_path, p.start, p.end, p.physical_page) for s, _, p in shown
+            Evidence(
+                t,
+                s,
+                p.text,
+                p.page,
+                p.heading_path,
+                p.start,
+                p.end,
+                p.physical_page,
+                keywords=tuple(words(p.text, col)) if words else (),
+            )
+            for s, _, p in shown
         ]
     return Classification(
         doc.path,

@@ -347,7 +347,8 @@ def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple:
     for split in eset.splits:
         items = eset.half(split)
         vectors = encoder.encode_passages([t.text for t in items])
-        probs = model.proba(vectors)
+        texts = [t.text for t in items]
+        probs = model.proba(vectors, texts)
         inside = np.array([i for i, t in enumerate(items) if t.text in trained], dtype=int)
         publishers = [items[i].publisher for i in inside]
         if len(set(publishers)) >= 2:
@@ -355,9 +356,15 @@ def set_probabilities(index, encoder, taxonomy, eset: LabelledSet) -> tuple:
                 held_texts = {items[i].text for i in inside[held]}
                 keep = np.array([not (g >= 4 and t in held_texts) for t, g in zip(data.texts, data.groups)])
                 subset = trends.TrainingSet(
-                    data.vectors[keep], data.labels[keep], (), data.groups[keep], data.parents[keep]
+                    data.vectors[keep],
+                    data.labels[keep],
+                    tuple(t for t, k in zip(data.texts, keep) if k),
+                    data.groups[keep],
+                    data.parents[keep],
                 )
-                probs[inside[held]] = trends.fit(subset, taxonomy).proba(vectors[inside[held]])
+                probs[inside[held]] = trends.fit(subset, taxonomy).proba(
+                    vectors[inside[held]], [texts[i] for i in inside[held]]
+                )
         out[split] = (probs, len(inside) > 0)
     return model, out
 

@@ -105,6 +105,8 @@ def classify(
                     click.style(f"  evidence for {t} ({e.score:.2f}{', ' + where if where else ''}): ", dim=True)
                     + _wrap(e.text, 96, 200).strip()
                 )
+                if e.keywords:
+                    click.echo(click.style(f"    words that point to {t}: {', '.join(e.keywords)}", dim=True))
         if per_passage:
             for p in result.passages:
                 label = p.label if p.label else "-"

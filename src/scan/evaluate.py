@@ -283,9 +283,10 @@ def evaluate_classification(index: Index, encoder: Encoder, taxonomy, labelled: 
         rows = np.concatenate([pool[train], always, [i for i in sentences if data.parents[i] in train_rows]]).astype(
             int
         )
-        subset = trends.TrainingSet(data.vectors[rows], data.labels[rows], (), data.groups[rows], data.parents[rows])
+        texts = tuple(data.texts[i] for i in rows)
+        subset = trends.TrainingSet(data.vectors[rows], data.labels[rows], texts, data.groups[rows], data.parents[rows])
         model = trends.fit(subset, taxonomy)
-        probs[test] = model.proba(data.vectors[pool[test]])
+        probs[test] = model.proba(data.vectors[pool[test]], [data.texts[i] for i in pool[test]])
     results.append(
         classification_metrics(
             f"corpus passages, held out ({folds}-fold CV)", data.labels[pool].tolist(), probs, classes, trend_ids
@@ -293,7 +294,7 @@ def evaluate_classification(index: Index, encoder: Encoder, taxonomy, labelled: 
     )
     model = trends.fit(data, taxonomy)
     vectors = encoder.encode_passages([t for t, _, _ in labelled])
-    p = model.proba(vectors)
+    p = model.proba(vectors, [t for t, _, _ in labelled])
     for split in sorted({s for _, _, s in labelled}):
         rows = [i for i, (_, _, s) in enumerate(labelled) if s == split]
         results.append(

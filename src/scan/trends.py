@@ -11,15 +11,17 @@ Training data, all embedded with the index's own encoder:
   in English, short Swedish and English texts the team wrote (corpus/trends/training.toml), and
   the dev half of the external evaluation set (texts of other publishers).
 
-A multinomial logistic regression over these classes, then temperature scaling: the temperature
-is fitted on cross-validated logits of the training data (a passage and its sentences always in
-the same fold, a publisher's texts too), and only on the other publishers' texts where there are
-50 or more of them (CALIBRATE_POOLED: one scale for them and the analysis's passages, tried and
-off), so that a probability of 0.8 means right about 80 % of the time on texts the model has not
-seen (measured by `scan eval classify`). The same cross-validated
-probabilities of the analysis's passages, the background and the written texts fit the document
-calibration map; those of the other publishers' texts (dev half) measure the shares' error
-(scan.doccalib).
+A multinomial logistic regression over these classes (on the vectors), plus the keyword view
+(scan.keywordview: TF-IDF of the texts' stemmed words and word pairs, its own logistic
+regression) whose logits are added times a factor `keyword_weight`, then temperature scaling.
+The factor and the temperature are fitted together on cross-validated logits of the training
+data (a passage and its sentences always in the same fold, a publisher's texts too), and only on
+the other publishers' texts where there are 50 or more of them (CALIBRATE_POOLED: a share for the
+analysis's passages, tried and off), so that a probability of 0.8 means right about 80 % of the
+time on texts the model has not seen (measured by `scan eval classify`). The same
+cross-validated probabilities of the analysis's passages, the background and the written texts
+fit the document calibration map; those of the other publishers' texts (dev half) measure the
+shares' error (scan.doccalib).
 
 The fitted model is a few numpy arrays, stored beside the index as `trends-<key>.npz`; the key
 hashes everything it was learned from (the analysis, the taxonomy, the background texts, the
@@ -41,6 +43,7 @@ import numpy as np
 
 from scan.embed import Encoder
 from scan.errors import ScanError
+from scan.keywordview import EMPTY, KeywordView
 from scan.store import Index
 from scan.taxonomy import Taxonomy
 from scan.trendprofile import DocumentMap
@@ -50,8 +53,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_BACKGROUND = "corpus/trends/background.toml"
 C = 30.0  # inverse regularisation: best calibration on the dev split of eval/classify.toml (10 ties on accuracy)
 FOLDS = 5
-MODEL_VERSION = 4
-CALIBRATE_POOLED = False  # True: temperature fitted on held-out logits of the analysis (+ background) and of the other publishers' texts, half the weight each. Dev: Alingsås ECE 0.083 -> 0.069, NLL 0.487 -> 0.419; other publishers' dev NLL 0.247 -> 0.244; but on the test half ECE 0.033 -> 0.057 (target 0.05): off, so the temperature is fitted on the other publishers' texts only (README)
+MODEL_VERSION = 5
+KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # factors of the keyword view tried; (0.0,): no keyword view
+CALIBRATE_POOLED = 0.0  # share of the calibration weight for the analysis's passages (+ background), the rest for the other publishers' texts. With the keyword view, on dev (Alingsås 4-fold CV / other publishers' dev half by publisher; NLL, ECE): 0 -> 0.498, 0.081 / 0.198, 0.031; 0.2 -> 0.434, 0.079 / 0.197, 0.047; 0.3 -> 0.425, 0.054 / 0.199, 0.042; 0.5 -> 0.414, 0.073 / 0.203, 0.049. 0.3 gave test ECE 0.059 (target 0.05): off (README)
 EXTRA_WEIGHT = 1.0  # sample weight of scan.trainingdata texts against the analysis's passages
 NONE = 0  # class label of "no trend"
 EXTERNAL_DEV = 5  # TrainingSet group of the external set's dev texts (scan.trainingdata.EXTERNAL_DEV)
@@ -75,13 +79,20 @@ class TrendModel:
     temperature: float
     key: str = ""
     document_map: DocumentMap = DocumentMap()  # calibration of the document verdict (scan.doccalib)
+    keywords: KeywordView = EMPTY  # the keyword view (scan.keywordview)
+    keyword_weight: float = 0.0  # its logits count this much against the vectors' logits
 
-    def logits(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors @ self.weights.T + self.bias
+    def logits(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Uncalibrated logits; with the passages' `texts`, the keyword view's logits are added."""
+        z = vectors @ self.weights.T + self.bias
+        if texts is not None and self.keyword_weight and self.keywords:
+            z = z + self.keyword_weight * self.keywords.logits(texts)
+        return z
 
-    def proba(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, classes) calibrated probabilities; column i is class `classes[i]`."""
-        return softmax(self.logits(vectors) / self.temperature)
+    def proba(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """(n, classes) calibrated probabilities; column i is class `classes[i]`. Pass the passages'
+        `texts` (as scan classify does): the model was calibrated with its keyword view."""
+        return softmax(self.logits(vectors, texts) / self.temperature)
 
     def save(self, path: Path) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".trends-", suffix=".npz", dir=path.parent)
@@ -96,6 +107,8 @@ class TrendModel:
                 key=np.array(self.key),
                 document_map=np.array([self.document_map.slope, self.document_map.intercept], dtype=np.float64),
                 share_error=np.array(self.document_map.share_error),
+                keyword_weight=np.array(self.keyword_weight),
+                **self.keywords.arrays(),
             )
             os.replace(tmp, path)
         except BaseException:
@@ -112,6 +125,8 @@ class TrendModel:
             float(data["temperature"]),
             str(data["key"]),
             DocumentMap(*(float(x) for x in data["document_map"].reshape(2)), float(data["share_error"])),
+            KeywordView.from_arrays(data),
+            float(data["keyword_weight"]) if "keyword_weight" in data else 0.0,
         )
 
 
@@ -207,18 +222,20 @@ def _weights(groups: np.ndarray) -> np.ndarray:
     return np.where(groups >= 4, EXTRA_WEIGHT, 1.0)
 
 
-def _calibration_weights(groups: np.ndarray, pooled: bool | None = None) -> np.ndarray:
-    """Weight of each held-out row in the temperature fit. Where there are 50 or more other
-    publishers' texts: only those (CALIBRATE_POOLED off), or pooled: the analysis's passages with
-    the background texts, and the other publishers' texts, half the weight each; descriptions and
-    single sentences do not count. Otherwise: every row alike."""
+def _calibration_weights(groups: np.ndarray, pooled: float | bool | None = None) -> np.ndarray:
+    """Weight of each held-out row in the fit of the temperature (and the keyword weight). Where
+    there are 50 or more other publishers' texts: the analysis's passages with the background
+    texts get the share `pooled` of the weight (CALIBRATE_POOLED; True: half), the other
+    publishers' texts the rest (0 or False: only those); descriptions and single sentences do not
+    count. Otherwise: every row alike."""
     pooled = CALIBRATE_POOLED if pooled is None else pooled
+    share = 0.5 if pooled is True else float(pooled)
     own, other = np.isin(groups, (0, 2)), groups >= 4
     if other.sum() < 50:
         return np.ones(len(groups))
-    if not pooled or not own.any():
+    if not share or not own.any():
         return other.astype(np.float64)
-    return np.where(own, 0.5 / own.sum(), 0.0) + np.where(other, 0.5 / other.sum(), 0.0)
+    return np.where(own, share / own.sum(), 0.0) + np.where(other, (1 - share) / other.sum(), 0.0)
 
 
 def fit_temperature(
@@ -236,9 +253,28 @@ def fit_temperature(
     return best
 
 
+def fit_keyword_weight(
+    base: np.ndarray, keyword: np.ndarray, labels: np.ndarray, classes: tuple[int, ...], weights: np.ndarray
+) -> tuple[float, float]:
+    """(keyword weight, temperature): of KEYWORD_WEIGHTS, the factor whose sum of held-out logits,
+    at its best temperature, has the lowest (weighted) negative log-likelihood."""
+    column = np.array([classes.index(int(y)) for y in labels])
+    best = (np.inf, 0.0, 1.0)
+    for beta in KEYWORD_WEIGHTS:
+        z = base + beta * keyword
+        t = fit_temperature(z, labels, classes, weights)
+        p = softmax(z / t)[np.arange(len(labels)), column]
+        nll = -(np.log(np.clip(p, 1e-12, None)) * weights).sum() / weights.sum()
+        if nll < best[0] - 1e-9:
+            best = (nll, beta, t)
+    return best[1], best[2]
+
+
 def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> TrendModel:
-    """Fit the classifier and calibrate it on cross-validated logits."""
+    """Fit the classifier and its keyword view, and calibrate them on cross-validated logits."""
     from sklearn.model_selection import StratifiedGroupKFold
+
+    from scan import keywordview
 
     classes = (NONE, *(t.id for t in taxonomy.trends))
     present = set(data.labels.tolist())
@@ -246,6 +282,8 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
     if missing:  # pragma: no cover - every trend has at least its description
         raise ScanError(f"no training text for trend(s) {missing}", "give each trend a description")
     held_out = np.zeros((len(data.labels), len(classes)), dtype=np.float64)
+    with_keywords = len(data.texts) == len(data.labels) and any(KEYWORD_WEIGHTS)
+    keyword_held_out = np.zeros_like(held_out)
     groups_per_class = [len(set(data.parents[data.labels == cls].tolist())) for cls in classes if cls in present]
     folds = max(2, min(FOLDS, min(groups_per_class)))
     splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=0)
@@ -256,8 +294,15 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
             held_out[test, classes.index(int(cls))] = logits[:, j]
         absent = [i for i, cls in enumerate(classes) if cls not in model.classes_]
         held_out[np.ix_(test, absent)] = -1e3
-    temperature = fit_temperature(held_out, data.labels, classes, _calibration_weights(data.groups))
+        if with_keywords:
+            view = keywordview.fit([data.texts[i] for i in train], data.labels[train], classes)
+            keyword_held_out[test] = view.logits([data.texts[i] for i in test])
+    beta, temperature = fit_keyword_weight(
+        held_out, keyword_held_out, data.labels, classes, _calibration_weights(data.groups)
+    )
+    held_out = held_out + beta * keyword_held_out
     final = _fit_lr(data.vectors, data.labels, c, _weights(data.groups))
+    keywords = keywordview.fit(list(data.texts), data.labels, classes) if beta else EMPTY
     order = [list(final.classes_).index(cls) for cls in classes]
     from scan.doccalib import document_map_of
     from scan.trainingdata import load_external_dev
@@ -273,6 +318,8 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
         temperature,
         key,
         document_map,
+        keywords,
+        beta,
     )
 
 
@@ -280,6 +327,12 @@ def doccalib_setting() -> str:
     from scan import doccalib
 
     return f"platt-{doccalib.FIT_MAP}-{doccalib.FIT_DOCUMENTS}-{doccalib.FIT_SEED}-{doccalib.MAP_GROUPS}"
+
+
+def keyword_setting() -> str:
+    from scan import keywordview
+
+    return f"{keywordview.PREFIX}-{keywordview.BIGRAMS}-{keywordview.MIN_DF}-{keywordview.C}"
 
 
 def model_key(index: Index, taxonomy: Taxonomy, background: list[str]) -> str:
@@ -292,6 +345,7 @@ def model_key(index: Index, taxonomy: Taxonomy, background: list[str]) -> str:
         str(C),
         str(EXTRA_WEIGHT),
         str(CALIBRATE_POOLED),
+        f"keywords-{KEYWORD_WEIGHTS}-{keyword_setting()}",
         f"document-map-{doccalib_setting()}",
         index.encoder_name,
         docs.get(taxonomy.analysis, {}).get("sha256", ""),
