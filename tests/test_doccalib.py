@@ -119,6 +119,7 @@ def test_the_document_map_is_really_fitted_when_the_model_is(monkeypatch):
     vectors = (centres[labels] + rng.normal(0, 1.2, size=(len(labels), 16))).astype(np.float32)
     texts = tuple(f"text {i} " + "x" * (5 * i) for i in range(len(labels)))
     monkeypatch.setattr(doccalib, "FIT_DOCUMENTS", 60)
+    monkeypatch.setattr(doccalib, "FIT_MAP", True)
     model = trends.fit(trends.TrainingSet(vectors, labels, texts, groups, np.arange(len(labels))), taxonomy)
     assert model.document_map != DocumentMap() and model.document_map.slope > 0
     assert model.document_map.share_error == 0.0  # no other publishers' texts to measure it on
@@ -148,6 +149,18 @@ def test_the_document_calibration_setting_is_part_of_the_model_key(monkeypatch):
     before = trends.doccalib_setting()
     monkeypatch.setattr(doccalib, "MAP_GROUPS", (0,))
     assert trends.doccalib_setting() != before
+    monkeypatch.setattr(doccalib, "FIT_MAP", not doccalib.FIT_MAP)
+    assert trends.doccalib_setting() != before
+
+
+def test_with_the_map_off_the_model_keeps_the_raw_frequency_and_still_measures_the_share_error(monkeypatch):
+    monkeypatch.setattr(doccalib, "FIT_MAP", False)
+    probs = np.tile([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]], (30, 1))
+    labels = np.array([1, 2, 0] * 30)
+    groups = np.array([0] * 30 + [5] * 60)
+    texts = tuple("t" * (20 + i) for i in range(90))
+    m = doccalib.document_map_of(probs, labels, texts, groups, CLASSES, {})
+    assert (m.slope, m.intercept) == (1.0, 0.0) and m.share_error > 0
 
 
 def test_a_document_of_two_equal_halves_on_two_trends_counts_as_right_when_it_says_several():

@@ -15,8 +15,8 @@ evaluation, from the true shares):
 - otherwise "several trends, none leading" (a trend report of eight chapters on eight trends).
 
 The verdict is the most frequent outcome; its frequency, passed through the model's document
-calibration (`DocumentMap`: a logistic map of the frequency's log-odds, fitted by scan.doccalib on
-whole documents of held-out texts), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
+calibration (`DocumentMap`: a logistic map of the frequency's log-odds fitted by scan.doccalib on
+whole documents of held-out texts; the identity while doccalib.FIT_MAP is off), is its confidence. `label` is the main trend (None for no trend); for "several", `several` is set and
 `label` is the trend with the largest share, shown as leading, not as main.
 
 `presence[t]` is the share of readings in which trend t has at least MIN_SHARE of the text: the
