@@ -2,11 +2,9 @@
 a sentence that orders the claim's two subjects the other way, gives figures that do, or calls
 the claim's subject bad in a compound word is never offered as support."""
 
-import json
-import re
-
 import numpy as np
 import pytest
+from quotemarks import WORDS, shown_everywhere
 
 from scan import support
 from scan.support_cues import change_from_to, comparison_opposite, compound_valence, turned_valence
@@ -123,41 +121,15 @@ Kommunen bygger en ny simhall vid stationen under nästa år.
 
 
 def test_cli_json_api_and_page_agree_on_a_reversed_comparison(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-    from conftest import FIXTURES
-    from fastapi.testclient import TestClient
-
-    from scan.cli import main
-    from scan.web import create_app
-
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "befolkning.md").write_text(DOC, encoding="utf-8")
-    idx = tmp_path / "idx"
-    runner = CliRunner()
-    assert runner.invoke(main, ["ingest", str(tmp_path / "docs"), "--index", str(idx)]).exit_code == 0
     claim = "Antalet invånare i arbetsför ålder växer snabbare än antalet äldre i kommunen"
-    out = runner.invoke(main, ["quotes", claim, "--index", str(idx), "--json", "-k", "3"])
-    assert out.exit_code == 0, out.output
-    cli = {q["text"]: q["support"] for q in map(json.loads, out.stdout.splitlines())}
-    reversed_text = next(t for t in cli if t.startswith("Antalet äldre"))
-    assert cli[reversed_text] != "supports"
-
-    words = {"supports": "stöder", "mentions": "nämner", "counters": "kan motsäga"}
-    text = runner.invoke(main, ["quotes", claim, "--index", str(idx), "-k", "3"]).stdout
-    block = next(b for b in text.split("\n\n") if "Antalet äldre" in b)
-    assert words[cli[reversed_text]] in block and "stöder" not in block
-
-    app = create_app(idx, FIXTURES / "mini-trends.toml")
-    try:
-        client = TestClient(app)
-        api = client.get("/api/quotes", params={"claim": claim, "k": 3}).json()
-        assert {q["text"]: q["support"] for q in api["quotes"]} == cli
-        page = client.get("/citat", params={"claim": claim}).text
-        article = next(a for a in re.split(r'<article class="quote">', page)[1:] if "Antalet äldre" in a)
-        assert f"support-{cli[reversed_text]}" in article
-    finally:
-        app.state.jobs.close()
+    shown = shown_everywhere(tmp_path, monkeypatch, "befolkning.md", DOC, claim)
+    reversed_text = next(t for t in shown.marks if t.startswith("Antalet äldre"))
+    mark = shown.marks[reversed_text]
+    assert mark != "supports"
+    block = shown.block("Antalet äldre")
+    assert WORDS[mark] in block and "stöder" not in block
+    assert shown.api == shown.marks
+    assert f"support-{mark}" in shown.article("Antalet äldre")
 
 
 def test_the_top_three_check_skips_claims_written_for_another_library_and_counts_by_round(index, encoder):

@@ -4,6 +4,7 @@ keeps a sentence with any contradiction cue from being marked `supports`."""
 
 import numpy as np
 import pytest
+from quotemarks import WORDS, shown_everywhere
 
 from scan import support
 
@@ -104,49 +105,19 @@ Kommunen bygger en ny simhall vid stationen under nästa år.
 
 
 def test_cli_json_api_and_page_show_the_same_marks(tmp_path, monkeypatch):
-    import json
-    import re
-
-    from click.testing import CliRunner
-    from conftest import FIXTURES
-    from fastapi.testclient import TestClient
-
-    from scan.cli import main
-    from scan.web import create_app
-
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "personal.md").write_text(DOC, encoding="utf-8")
-    idx = tmp_path / "idx"
-    runner = CliRunner()
-    assert runner.invoke(main, ["ingest", str(tmp_path / "docs"), "--index", str(idx)]).exit_code == 0
     claim = "Kommunen har lätt att rekrytera sjuksköterskor till äldreomsorgen"
-    out = runner.invoke(main, ["quotes", claim, "--index", str(idx), "--json", "-k", "3"])
-    assert out.exit_code == 0, out.output
-    cli = {q["text"]: q["support"] for q in map(json.loads, out.stdout.splitlines())}
-    hard = next(m for t, m in cli.items() if "svårt" in t)
+    shown = shown_everywhere(tmp_path, monkeypatch, "personal.md", DOC, claim)
+    hard = next(m for t, m in shown.marks.items() if "svårt" in t)
     assert hard != "supports"  # the antonym keeps it from support, whatever the encoder's cosine
-    assert cli[next(t for t in cli if "lätt" in t)] == "supports"
-
-    shown = runner.invoke(main, ["quotes", claim, "--index", str(idx), "-k", "3"])
-    text = shown.stdout
-    assert support.summary(list(cli.values())) in shown.stderr
-    words = {"supports": "stöder", "mentions": "nämner", "counters": "kan motsäga"}
-    hard_block = next(b for b in text.split("\n\n") if "svårt" in b)
-    assert words[hard] in hard_block and "stöder" not in hard_block
-
-    app = create_app(idx, FIXTURES / "mini-trends.toml")
-    try:
-        client = TestClient(app)
-        api = client.get("/api/quotes", params={"claim": claim, "k": 3}).json()
-        assert {q["text"]: q["support"] for q in api["quotes"]} == cli
-        page = client.get("/citat", params={"claim": claim}).text
-        article = next(a for a in re.split(r'<article class="quote">', page)[1:] if "svårt" in a)
-        assert f"support-{hard}" in article and words[hard] in article
-        summary = support.summary(list(cli.values()))
-        assert summary.startswith("1 av 3 citat stöder påståendet") and summary in page
-    finally:
-        app.state.jobs.close()
+    assert shown.marks[next(t for t in shown.marks if "lätt" in t)] == "supports"
+    summary = support.summary(list(shown.marks.values()))
+    assert summary in shown.stderr
+    hard_block = shown.block("svårt")
+    assert WORDS[hard] in hard_block and "stöder" not in hard_block
+    assert shown.api == shown.marks
+    article = shown.article("svårt")
+    assert f"support-{hard}" in article and WORDS[hard] in article
+    assert summary.startswith("1 av 3 citat stöder påståendet") and summary in shown.page
 
 
 @pytest.mark.model
@@ -175,29 +146,9 @@ def test_the_summary_says_plainly_when_no_quote_supports():
 
 
 def test_no_supporting_quote_is_said_on_stderr_and_on_the_page(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-    from conftest import FIXTURES
-    from fastapi.testclient import TestClient
-
-    from scan.cli import main
-    from scan.web import create_app
-
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "personal.md").write_text(
-        "# Personal\n\nKommunen har svårt att rekrytera sjuksköterskor till äldreomsorgen i dag.\n",
-        encoding="utf-8",
-    )
-    idx = tmp_path / "idx"
-    runner = CliRunner()
-    assert runner.invoke(main, ["ingest", str(tmp_path / "docs"), "--index", str(idx)]).exit_code == 0
+    doc = "# Personal\n\nKommunen har svårt att rekrytera sjuksköterskor till äldreomsorgen i dag.\n"
     claim = "Kommunen har lätt att rekrytera sjuksköterskor till äldreomsorgen"
-    shown = runner.invoke(main, ["quotes", claim, "--index", str(idx)])
-    assert shown.exit_code == 0 and "svårt" in shown.stdout
-    assert "Inget citat stöder påståendet (av 1)" in shown.stderr and "Inget citat" not in shown.stdout
-    app = create_app(idx, FIXTURES / "mini-trends.toml")
-    try:
-        page = TestClient(app).get("/citat", params={"claim": claim}).text
-        assert "Inget citat stöder påståendet (av 1)" in page
-    finally:
-        app.state.jobs.close()
+    shown = shown_everywhere(tmp_path, monkeypatch, "personal.md", doc, claim)
+    assert "svårt" in shown.text
+    assert "Inget citat stöder påståendet (av 1)" in shown.stderr and "Inget citat" not in shown.text
+    assert "Inget citat stöder påståendet (av 1)" in shown.page
