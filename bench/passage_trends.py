@@ -84,10 +84,13 @@ def main() -> None:
     n = len(QUERIES)
     out = {
         "plain search (baseline)": p50(each(lambda q: search(index, encoder, q, k=10)), rounds) / n,
-        "search with facets": p50(each(lambda q: faceted_search(index, encoder, q, 10, taxonomy=taxonomy)), rounds)
-        / n,
+        "search with facets": p50(each(lambda q: faceted_search(index, encoder, q, 10, taxonomy=taxonomy)), rounds) / n,
         "search with a trend filter": p50(
-            each(lambda q: faceted_search(index, encoder, q, 10, taxonomy=taxonomy, in_trends=(trend,), with_facets=False)),
+            each(
+                lambda q: faceted_search(
+                    index, encoder, q, 10, taxonomy=taxonomy, in_trends=(trend,), with_facets=False
+                )
+            ),
             rounds,
         )
         / n,

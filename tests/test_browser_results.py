@@ -8,7 +8,9 @@ QUERY = "rekrytera undersköterskor och parkering"
 
 def _watch(pg) -> list[str]:
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None)
+    pg.on(
+        "console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None
+    )
     pg.on("pageerror", lambda e: problems.append(str(e)))
     return problems
 

@@ -102,7 +102,9 @@ def test_quote_exports_and_the_old_format_option(idx, tmp_path):
 
 def test_classification_exports(idx, mini, tmp_path):
     for suffix in ("xlsx", "docx", "csv"):
-        result = run("classify", mini / "analys.md", "--index", idx, "--trends", TAXONOMY, "-o", tmp_path / f"c.{suffix}")
+        result = run(
+            "classify", mini / "analys.md", "--index", idx, "--trends", TAXONOMY, "-o", tmp_path / f"c.{suffix}"
+        )
         assert result.exit_code == 0
     verdict = json.loads(run("classify", mini / "analys.md", "--index", idx, "--trends", TAXONOMY, "--json").stdout)
     book = openpyxl.load_workbook(tmp_path / "c.xlsx")
@@ -142,7 +144,10 @@ def test_xlsx_never_holds_a_formula_and_docx_says_when_empty():
 
 def test_a_grouped_search_exports_word_with_a_heading_per_document(idx, tmp_path):
     query = "rekrytera undersköterskor och parkering"
-    groups = [json.loads(g) for g in run("search", query, "--index", idx, "--json", "-k", 6, "--group-by", "document").stdout.splitlines()]
+    groups = [
+        json.loads(g)
+        for g in run("search", query, "--index", idx, "--json", "-k", 6, "--group-by", "document").stdout.splitlines()
+    ]
     run("search", query, "--index", idx, "-k", 6, "--group-by", "document", "-o", tmp_path / "g.docx")
     word = docx.Document(tmp_path / "g.docx")
     headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]

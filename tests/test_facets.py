@@ -45,7 +45,10 @@ def test_facet_counts_are_the_answers_per_value(idx):
     assert sum(v["count"] for v in facets["doc"]) == len(every) == 6
     per_doc = {d: sum(h["doc_id"] == d for h in every) for d in {h["doc_id"] for h in every}}
     assert {v["value"]: v["count"] for v in facets["doc"]} == per_doc
-    assert {v["value"]: v["count"] for v in facets["year"]} == {2024: per_doc["analys.md"], 2023: per_doc["parkering.txt"]}
+    assert {v["value"]: v["count"] for v in facets["year"]} == {
+        2024: per_doc["analys.md"],
+        2023: per_doc["parkering.txt"],
+    }
     assert facets["language"] == [{"value": "sv", "label": "svenska", "count": 6}]
     assert sum(v["count"] for v in facets["trend"]) == 6
     counts = [v["count"] for v in facets["doc"]]
@@ -53,7 +56,9 @@ def test_facet_counts_are_the_answers_per_value(idx):
 
 
 def test_several_values_for_one_filter(idx):
-    both = lines(run("search", QUERY, "--index", idx, "--json", "-k", 10, "--publisher", "kommun", "--publisher", "gatu"))
+    both = lines(
+        run("search", QUERY, "--index", idx, "--json", "-k", 10, "--publisher", "kommun", "--publisher", "gatu")
+    )
     assert {h["doc_id"] for h in both} == {"analys.md", "parkering.txt"}
     one = lines(run("search", QUERY, "--index", idx, "--json", "-k", 10, "--publisher", "gatu"))
     assert {h["doc_id"] for h in one} == {"parkering.txt"}
@@ -137,7 +142,10 @@ def test_trend_filter_on_search_and_quotes(idx):
     assert {found.of(h["passage_id"]) for h in both} <= {1, 2} and len(both) > len(hits)
     claim = "kommunen har svårt att rekrytera undersköterskor"
     quotes = lines(run("quotes", claim, "--index", idx, "--json", "-k", 10, "--in-trend", 2))
-    spans = [(h["doc_id"], h["start"], h["end"]) for h in lines(run("search", QUERY, "--index", idx, "--json", "-k", 10, "--trend", 2))]
+    spans = [
+        (h["doc_id"], h["start"], h["end"])
+        for h in lines(run("search", QUERY, "--index", idx, "--json", "-k", 10, "--trend", 2))
+    ]
     assert quotes and all(any(d == q["doc_id"] and s <= q["start"] < e for d, s, e in spans) for q in quotes)
     assert lines(run("quotes", "--trend", 1, "--in-trend", 1, "--index", idx, "--json"))  # quotes FOR trend 1, in it
     result = run("search", QUERY, "--index", idx, "--trend", 42, ok=False)

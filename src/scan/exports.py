@@ -387,7 +387,14 @@ def classification_report(results: list[Classification], names: dict[int, str]) 
                 }
             )
         scores.append(
-            {"document": r.title, "trend": 0, "name": "Ingen trend", "score": round(r.none, 4), "label": "", "labelled": ""}
+            {
+                "document": r.title,
+                "trend": 0,
+                "name": "Ingen trend",
+                "score": round(r.none, 4),
+                "label": "",
+                "labelled": "",
+            }
         )
         verdict = f"{r.label}. {names.get(r.label, '')}" if r.label else "ingen trend"
         verdict = f"ingen enskild (störst andel: {verdict})" if r.several else verdict
