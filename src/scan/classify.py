@@ -302,10 +302,10 @@ def classify_document(
         np.vstack(rows), np.concatenate(lengths), classes, model.document_map
     )
     evidence = {}
+    words = model.keywords.top_words if model.keyword_weight and model.keywords else None
     for t in labels:
         items = sorted(best[t], key=lambda item: (-item[0], -item[1]))
         shown = [item for i, item in enumerate(items) if i == 0 or item[0] >= EVIDENCE_MIN]
-        words = model.keywords.top_words if model.keyword_weight and model.keywords else None
         col = classes.index(t)
         evidence[t] = [
             Evidence(
