@@ -110,7 +110,9 @@ def main() -> None:
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(out, indent=2, ensure_ascii=False))
-    (ROOT / "bench" / "results" / "alingsas_seeds.json").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    (ROOT / "bench" / "results" / "alingsas_seeds.json").write_text(
+        json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 if __name__ == "__main__":
