@@ -34,6 +34,8 @@ def test_index_comes_from_the_environment(run, mini, tmp_path, monkeypatch):
     [
         (["search", "tillit", "--index", "{tmp}/none"], "Error: no index at"),
         (["search", "", "--index", "{tmp}/idx"], "Error: the query is empty"),
+        (["search", " ", "--index", "{tmp}/idx"], 'e.g. scan search "'),
+        (["quotes", "", "--index", "{tmp}/idx"], 'e.g. scan quotes "'),
         (["info", "--index", "{tmp}/none"], "Fix: build one first"),
         (["ingest", "{tmp}/does-not-exist", "--index", "{tmp}/idx"], "no such file or folder"),
     ],

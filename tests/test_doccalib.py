@@ -151,6 +151,9 @@ def test_the_document_calibration_setting_is_part_of_the_model_key(monkeypatch):
     assert trends.doccalib_setting() != before
     monkeypatch.setattr(doccalib, "FIT_MAP", not doccalib.FIT_MAP)
     assert trends.doccalib_setting() != before
+    again = trends.doccalib_setting()
+    monkeypatch.setattr("scan.trendprofile.TWO_TRENDS", 0.0)  # the verdict's readings: cached verdicts renew
+    assert trends.doccalib_setting() != again
 
 
 def test_with_the_map_off_the_model_keeps_the_raw_frequency_and_still_measures_the_share_error(monkeypatch):

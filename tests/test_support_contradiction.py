@@ -105,7 +105,8 @@ Kommunen bygger en ny simhall vid stationen under nästa år.
 
 
 def test_cli_json_api_and_page_show_the_same_marks(tmp_path, monkeypatch):
-    claim = "Kommunen har lätt att rekrytera sjuksköterskor till äldreomsorgen"
+    # the claim restates the "lätt" sentence word for word: only a restatement reaches `supports`
+    claim = "Kommunen har lätt att rekrytera sjuksköterskor till äldreomsorgen i dag"
     shown = shown_everywhere(tmp_path, monkeypatch, "personal.md", DOC, claim)
     hard = next(m for t, m in shown.marks.items() if "svårt" in t)
     assert hard != "supports"  # the antonym keeps it from support, whatever the encoder's cosine

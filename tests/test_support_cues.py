@@ -51,7 +51,9 @@ def test_supports_needs_the_support_threshold():
 def test_the_support_threshold_is_the_stricter_of_equally_good_ones():
     p = np.array([[0.9, 0.1, 0.0], [0.35, 0.3, 0.1]])
     # the second pair is a mention: every threshold above 0.35 marks both right; the strictest wins
-    assert choose_support_threshold(p, ["supports", "mentions"], 0.5) == 0.7
+    assert choose_support_threshold(p, ["supports", "mentions"], 0.5) == 0.9
+    # but never above the cap (what a restatement of the claim reaches)
+    assert choose_support_threshold(p, ["supports", "mentions"], 0.5, cap=0.8) == 0.8
     # when the weak one is a real support, a threshold above it costs an error
     assert choose_support_threshold(p, ["supports", "supports"], 0.5) == 0.35
 

@@ -10,6 +10,7 @@ from scan.trendprofile import (
     MAIN_LEAD,
     MIN_SHARE,
     SEVERAL,
+    TWO_TRENDS,
     DocumentMap,
     main_and_presence,
     outcome,
@@ -94,3 +95,29 @@ def test_the_document_map_is_monotone_and_applies_only_to_several_passages():
     rows = np.array([[0.05, 0.9, 0.03, 0.02]] * 6 + [[0.05, 0.03, 0.9, 0.02]] * 3)
     raw = verdict(rows, np.full(9, 500.0), CLASSES).confidence
     assert verdict(rows, np.full(9, 500.0), CLASSES, document_map=m).confidence == pytest.approx(m(raw))
+
+
+def test_a_verdict_that_hangs_on_one_passage_allows_for_it_speaking_to_two_trends(monkeypatch):
+    # two thirds of the text read as trend 1, one third as 2: main trend 1, unless the long passage
+    # also speaks to 2 (its little remaining probability is on 2): then 2 leads
+    rows = np.array([[0.001, 0.995, 0.004, 0.0], [0.001, 0.004, 0.995, 0.0]])
+    weights = np.array([200.0, 100.0])
+    label, confidence, _, _, _ = verdict(rows, weights, CLASSES)
+    monkeypatch.setattr("scan.trendprofile.TWO_TRENDS", 0.0)
+    label_alone, confidence_alone, _, _, _ = verdict(rows, weights, CLASSES)
+    assert label == label_alone == 1 and confidence_alone > 0.98 and TWO_TRENDS > 0
+    assert confidence == pytest.approx(confidence_alone - TWO_TRENDS, abs=0.012)  # sampling: sd about 0.0045
+
+
+def test_a_passage_with_all_its_probability_on_one_class_is_never_split():
+    rows = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    label, confidence, labels, presence, several = verdict(rows, np.array([200.0, 100.0]), CLASSES)
+    assert label == 1 and confidence == 1.0 and not several and labels == [1, 2] and presence[3] == 0.0
+
+
+def test_passages_that_may_speak_to_two_trends_leave_the_readings_summing_to_one():
+    rng = np.random.default_rng(7)
+    rows = rng.dirichlet(np.full(4, 0.3), size=300)  # two sampling chunks, many passages split
+    weights = rng.integers(100, 1000, size=300).astype(float)
+    main, presence, several = main_and_presence(rows, weights, 0)
+    assert main.sum() + several == pytest.approx(1.0) and ((presence >= 0) & (presence <= 1)).all()

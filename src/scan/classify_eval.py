@@ -291,6 +291,10 @@ def summary_line(r: dict) -> str:
         line += f"  labels-F1={f(r['labels_f1'])}"
     if langs:
         line += f"\n{'':44s}{langs}"
+    if "over_seeds" in r:
+        from scan.classify_heldout import seeds_line
+
+        line += "\n" + seeds_line(r)
     for key, title in (
         ("documents", "documents"),
         ("sampled_documents", "sampled documents"),
@@ -397,17 +401,17 @@ def score_half(
 DEFAULT_SETS = ("eval/classify.toml", "eval/classify_external.toml")
 
 
-def run_cli(index, encoder, taxonomy, data_file: Path | None, as_json: bool) -> None:
-    """`scan eval classify`: held-out Alingsås passages, then each half of each labelled set."""
+def run_cli(index, encoder, taxonomy, data_file: Path | None, as_json: bool, seeds: int = 5) -> None:
+    """`scan eval classify`: held-out Alingsås passages over `seeds` fold seeds, today's model and
+    the baseline's (scan.classify_heldout), then each half of each labelled set."""
     import json
 
     import click
 
+    from scan.classify_heldout import evaluate_heldout
     from scan.config import project_file
-    from scan.evaluate import evaluate_classification
 
-    corpus = evaluate_classification(index, encoder, taxonomy, [])[0]
-    results = [corpus.to_json()]
+    results = evaluate_heldout(index, encoder, taxonomy, seeds)
     for path in [data_file] if data_file else [project_file(p) for p in DEFAULT_SETS]:
         results.extend(evaluate_external(index, encoder, taxonomy, load_set(path)))
     for r in results:

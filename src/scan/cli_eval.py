@@ -39,9 +39,16 @@ from scan.errors import ScanError
     help="mixed: the library's folders (default: corpus/, eval/library/ and ../shared/pdfs when present).",
 )
 @click.option("--pdfs", type=click.Path(path_type=Path), default=None, help="mixed: the shared PDFs folder.")
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="classify: fold seeds of the held-out Alingsås passages (mean ± spread; 1 = seed 1 only).",
+)
 @index_option
 @json_option
-def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json):
+def evaluate(task, data_file, modes, model, libraries, pdfs, seeds, index_dir, as_json):
     """Measure quality on a labelled set shipped with scan.
 
     \b
@@ -63,7 +70,7 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, index_dir, as_json)
         from scan.classify_eval import run_cli
         from scan.taxonomy import load_taxonomy
 
-        run_cli(index, encoder, load_taxonomy(), data_file, as_json)
+        run_cli(index, encoder, load_taxonomy(), data_file, as_json, seeds)
         return
     if task == "support":
         from scan.support_eval import default_pairs_file, evaluate_support, load_pairs

@@ -28,7 +28,9 @@ with lower log-loss, and it was shipped. With version 5 (the keyword view) the m
 model's own texts tempers more (slope 0.59) and made the dev documents worse (ECE 0.024 -> 0.042
 sampled, 0.041 -> 0.068 spread), and no map tried beat the raw frequency in log-loss when
 cross-fitted on two halves of the dev publishers; so FIT_MAP is off and the confidence is the raw
-frequency. The machinery stays, refitted with the model when switched on. Tried and not kept: the
+frequency (of readings that let 2 % of the passages speak to two trends: trendprofile.TWO_TRENDS,
+chosen on dev, which is where the dev documents' over-sure verdicts came from). The machinery
+stays, refitted with the model when switched on. Tried and not kept: the
 isotonic map and a Platt map fitted on the dev half's own held-out probabilities (they did not
 transfer between publishers: cross-fitted on two halves of the dev publishers, worse log-loss
 than the raw frequency), extra features (the number of texts, the kind of verdict, the entropy of

@@ -26,10 +26,11 @@ KEYWORD_WEIGHT = 0.02  # tuned on the dev split of eval/search.toml (0.01-0.03 t
 POOL = 50  # candidates taken from each retriever before fusion
 
 
-def check_query(query: str) -> str:
+def check_query(query: str, example: str = 'scan search "kompetensförsörjning"') -> str:
+    """The query with its whitespace collapsed, or a ScanError whose fix shows `example`."""
     query = " ".join(query.split())
     if not query:
-        raise ScanError("the query is empty", 'write what you are looking for, e.g. scan search "kompetensförsörjning"')
+        raise ScanError("the query is empty", f"write what you are looking for, e.g. {example}")
     if len(query) > MAX_QUERY_CHARS:
         raise ScanError(
             f"the query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}",

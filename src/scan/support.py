@@ -62,8 +62,8 @@ LABELS = ("supports", "mentions", "counters")
 
 _WORD = re.compile(r"\w+(?:'t)?", re.UNICODE)
 NEGATIONS = frozenset(
-    "inte ej icke ingen inget inga aldrig utan varken knappast "
-    "not no never cannot can't won't don't doesn't isn't aren't without none nor".split()
+    "inte ej icke ingen inget inga aldrig utan varken knappast sällan "
+    "not no never cannot can't won't don't doesn't isn't aren't without none nor rarely seldom hardly".split()
 )
 # direction cues: word prefixes (lower case) for "up" and "down"
 UP = (
@@ -74,7 +74,7 @@ UP = (
 DOWN = (
     "minsk", "krymp", "försvag", "färre", "lägre", "mindre", "sjunk", "försämr", "sämre", "avtar", "tappa",
     "ner", "ned", "decreas", "declin", "fall", "fell", "shrink", "less", "fewer", "lower", "smaller", "worse", "weaken",
-    "down", "drop", "reduc",
+    "down", "drop", "reduc", "smalna", "narrow", "tömm", "töms", "tömd", "empt",
 )  # fmt: skip
 _EXACT = frozenset({"mer", "mera"})  # "mer" as a prefix would also match "merparten"
 GENERAL = frozenset("alla allt alltid samtliga bara enbart endast every all always only everyone".split())
@@ -130,66 +130,66 @@ FEATURES = (
 # Fitted on the dev half of eval/quote_support.toml with the default encoder (python -m scan.support_eval --fit).
 # Rows: supports, mentions, counters; columns: FEATURES (standardised with MEAN and SCALE).
 MEAN = np.array(
-    [0.8734, 0.3988, 0.1286, 0.0465, 0.083, 0.166, 0.029, 0.2905, 0.0539, 0.1079, 0.0954, 0.0083, 0.0581, 0.0207]
+    [0.8729, 0.3844, 0.1497, 0.052, 0.0924, 0.1433, 0.035, 0.2611, 0.0573, 0.1115, 0.0892, 0.0064, 0.0478, 0.0191]
 )
 SCALE = np.array(
-    [0.0245, 0.3006, 0.3348, 0.1469, 0.2759, 0.3721, 0.1679, 0.454, 0.2259, 0.3102, 0.2938, 0.0907, 0.2339, 0.1425]
+    [0.0252, 0.2942, 0.3568, 0.1524, 0.2895, 0.3504, 0.1839, 0.4393, 0.2325, 0.3147, 0.285, 0.0796, 0.2133, 0.1369]
 )
 WEIGHTS = np.array(
     [
         [
-            -0.1326,
-            0.8353,
-            0.4615,
-            -0.2378,
-            -0.9038,
-            0.3684,
-            -0.4199,
-            -0.3043,
-            -0.048,
-            0.154,
-            -0.2636,
-            -0.0686,
-            -0.6482,
-            -0.5878,
+            0.0413,
+            0.6505,
+            0.2872,
+            -0.0659,
+            -0.8316,
+            0.5071,
+            -0.5254,
+            -0.0944,
+            -0.0574,
+            0.1713,
+            -0.1895,
+            -0.0641,
+            -0.609,
+            -0.5689,
         ],
         [
-            -0.0666,
-            -0.6813,
-            0.3469,
-            -0.5395,
-            -0.1652,
-            -0.287,
-            -0.0513,
-            0.0946,
-            -0.0955,
-            -0.1061,
-            -0.0851,
-            -0.2252,
-            -0.2738,
-            0.0744,
+            -0.0827,
+            -0.8475,
+            0.3459,
+            -0.4424,
+            -0.1162,
+            -0.1935,
+            0.0933,
+            0.0259,
+            -0.1432,
+            -0.0052,
+            -0.0601,
+            -0.2157,
+            -0.2354,
+            0.0657,
         ],
         [
-            0.1992,
-            -0.1539,
-            -0.8084,
-            0.7774,
-            1.069,
-            -0.0814,
-            0.4712,
-            0.2097,
-            0.1435,
-            -0.0479,
-            0.3487,
-            0.2939,
-            0.9219,
-            0.5134,
+            0.0413,
+            0.1971,
+            -0.6331,
+            0.5083,
+            0.9479,
+            -0.3136,
+            0.4321,
+            0.0685,
+            0.2006,
+            -0.1661,
+            0.2495,
+            0.2798,
+            0.8445,
+            0.5032,
         ],
     ]
 )
-BIAS = np.array([-0.2273, 0.4282, -0.2008])
+BIAS = np.array([-0.3179, 0.4325, -0.1146])
 # the cosines of the dev pairs (another encoder's, e.g. the test encoder `hash`, are clipped to them)
-COSINE_RANGE = (0.8096, 0.947)
+COSINE_RANGE = (0.8095, 0.947)
 # a sentence that leans to `supports` (likelier than `mentions`) but carries one of these cues is
 # marked `counters` (chosen on dev by cross-validation over claims: countering pairs marked
 # `supports` 1 against 3, accuracy 0.738 against 0.720, no supporting pair lost; the limit cue
@@ -205,8 +205,13 @@ VETO = (
     "general_vs_limit",
     "comparison_opposite",
 )
-COUNTER_THRESHOLD = 0.5  # chosen on dev: fewest errors, a countering pair marked `supports` counting thrice
-SUPPORT_THRESHOLD = 0.6  # then on dev, the same way: the least P(supports) for the mark (ties: the stricter)
+# Both thresholds were chosen on dev, on marks held out by claim (scan.support_eval.held_out), by the least
+# cost where a countering pair marked `supports` counts as ten errors (COST_WEIGHT): a countering sentence
+# offered as support is far worse than a supporting one shown as "nämner"; the support threshold at most
+# what a cue-free restatement of the claim reaches (restatement_cap). The price is recall: about a third of
+# the supporting pairs reach SUPPORT_THRESHOLD (the README gives the figures).
+COUNTER_THRESHOLD = 0.55
+SUPPORT_THRESHOLD = 0.8  # the least P(supports) for the mark (ties: the stricter)
 
 
 def _words(text: str) -> list[str]:
@@ -223,16 +228,26 @@ def _direction(word: str) -> int:
     return 0
 
 
-def _valence(words: list[str]) -> int:
+def _valence(words: list[str], common: frozenset[str] = frozenset()) -> int:
     """+1 when a text calls its subject good on balance, -1 bad, 0 neither; a negation up to two
-    words before an evaluative word turns it round ("inte lätt")."""
+    words before an evaluative word turns it round ("inte lätt"). Words in `common` (used the same
+    way by the claim and the sentence: "security" in both) are topic, not a judgement, and skipped."""
     total = 0
     for j, w in enumerate(words):
-        value = _word_valence(w)
+        value = _word_valence(w) if w not in common else 0
         if not value:
             continue
-        total += -value if any(v in NEGATIONS for v in words[max(0, j - 2) : j]) else value
+        total += -value if _negated(words, j) else value
     return _sign(total)
+
+
+def _negated(words: list[str], j: int) -> bool:
+    return any(v in NEGATIONS for v in words[max(0, j - 2) : j])
+
+
+def _plain(words: list[str]) -> set[str]:
+    """The evaluative words of a text that no negation turns round."""
+    return {w for j, w in enumerate(words) if _word_valence(w) and not _negated(words, j)}
 
 
 @functools.cache
@@ -292,6 +307,8 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
     )
     harm = any(w.startswith(HARM) for w in sentence_words) and not any(w.startswith(HARM) for w in claim_words)
     general = any(w in GENERAL for w in claim_words)
+    common = frozenset(_plain(claim_words) & _plain(sentence_words))
+    claim_valence, sentence_valence = _valence(claim_words, common), _valence(sentence_words, common)
     limiting = any(w in LIMITING for w in sentence_words) or ("inte" in sentence_words and "alla" in sentence_words)
     return np.array(
         [
@@ -305,7 +322,7 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
             float(any(w in CONTRAST for w in sentence_words)),
             float(negation_near),
             float(harm),
-            float(_valence(claim_words) * _valence(sentence_words) < 0),
+            float(claim_valence * sentence_valence < 0),
             float(_opposite_prefix(claim_words, sentence_words)),
             float(_antonym(claim_words, sentence_words, claim_stems)),
             float(comparison_opposite(claim, sentence)),

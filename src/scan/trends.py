@@ -324,9 +324,9 @@ def fit(data: TrainingSet, taxonomy: Taxonomy, c: float = C, key: str = "") -> T
 
 
 def doccalib_setting() -> str:
-    from scan import doccalib
+    from scan import doccalib, trendprofile
 
-    return f"platt-{doccalib.FIT_MAP}-{doccalib.FIT_DOCUMENTS}-{doccalib.FIT_SEED}-{doccalib.MAP_GROUPS}"
+    return f"platt-{doccalib.FIT_MAP}-{doccalib.FIT_DOCUMENTS}-{doccalib.FIT_SEED}-{doccalib.MAP_GROUPS}-two-{trendprofile.TWO_TRENDS}"
 
 
 def keyword_setting() -> str:
