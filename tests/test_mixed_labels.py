@@ -27,7 +27,9 @@ def _headings() -> set[str]:
 def test_every_label_names_a_chapter_of_the_analysis_or_a_library_document():
     needs, off = evalmixed.load_mixed(evalmixed.default_mixed_file())
     headings = _headings()
-    library = {p.relative_to(project_file("eval/library")).as_posix() for p in project_file("eval/library").rglob("*.md")}
+    library = {
+        p.relative_to(project_file("eval/library")).as_posix() for p in project_file("eval/library").rglob("*.md")
+    }
     for need in needs:
         for chapter in need.chapters:
             assert evalmixed._fold(chapter) in headings, (need.id, chapter)
