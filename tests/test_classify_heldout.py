@@ -75,3 +75,11 @@ def test_the_baseline_learns_only_from_what_it_learnt_from_then(taxonomy, scored
     wrong_today, wrong_base = evaluate_heldout(None, None, taxonomy, seeds=1, data=_data(taxonomy, wrong))
     assert wrong_base["by_seed"][0] == right_base["by_seed"][0]
     assert wrong_today["accuracy"] < right_today["accuracy"]
+
+
+def test_the_shipped_calibration_gives_the_analysis_a_minor_share():
+    """The temperature is fitted mostly on other publishers' texts, partly on the analysis's passages."""
+    groups = np.array([0] * 100 + [2] * 30 + [5] * 165 + [4] * 60 + [1] * 10 + [3] * 300)
+    weights = trends._calibration_weights(groups)
+    own = weights[np.isin(groups, (0, 2))].sum() / weights.sum()
+    assert 0 < own < 0.5

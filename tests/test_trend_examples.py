@@ -57,8 +57,12 @@ def test_external_test_half_meets_the_issue_targets(corpus_index, e5):
     full = load_set(ROOT / "eval" / "classify_external.toml")
     test = LabelledSet(full.path, tuple(full.half("test")), tuple(d for d in full.documents if d.split == "test"))
     (r,) = evaluate_external(corpus_index, e5, load_taxonomy(ROOT / "corpus" / "trends" / "vff4.toml"), test)
-    # README figures (test half, model version 5): macro-F1 0.969, no-trend F1 0.974, ECE 0.024, sv 0.955 / en 0.993
+    # README figures (test half, model version 5): macro-F1 0.969, no-trend F1 0.974, ECE 0.0285 (10 % calibration), sv 0.955 / en 0.993
     assert r["macro_f1"] >= 0.93 and r["none_f1"] >= 0.95 and r["ece"] <= 0.05
     by = r["by_language"]
     assert abs(by["sv"]["macro_f1"] - by["en"]["macro_f1"]) <= 0.05
     assert r["sampled_documents"]["main_accuracy"] >= 0.85
+    # the document verdict's confidence on whole documents (README: sampled 0.034 with passages on two
+    # trends, trendprofile.TWO_TRENDS, and the 10 % passage calibration; 0.036 / 0.046 without it / with
+    # one class per passage); spread 0.043 (0.052 with 0 %), not asserted: it moves ~0.005 per index build
+    assert r["sampled_documents"]["main_ece"] <= 0.05

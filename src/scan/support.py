@@ -7,9 +7,11 @@ skims for them, and weighs them with a small logistic regression:
 - the share of the claim's content words (stems) that the sentence repeats;
 - polarity: a negation ("inte", "ej", "ingen", "aldrig", "utan", "not", "never", "cannot" …) in
   one of the two and not in the other;
-- direction: the claim says something grows (ökar, växer, stärks, fler, högre, increase, rise …)
-  and the sentence says it shrinks (minskar, krymper, försvagas, färre, lägre, decrease, fall …),
-  or the other way round; read near the words the two share, when they share any;
+- direction: the claim says something grows (ökar, växer, stärks, befäster, fler, högre, increase,
+  rise, bolster …) and the sentence says it shrinks (minskar, krymper, försvagas, urholkas,
+  undergräver, färre, lägre, decrease, fall, erode, undermine …), or the other way round; read near
+  the words the two share, when they share any; a comparative comparing two subjects ("snabbare
+  än B") is no direction (scan.support_direction);
 - a claim that generalises (alla, alltid, bara, every, only …) against a sentence that limits
   (vissa, många, inte alla, some, not all …);
 - a contrast marker in the sentence (men, dock, däremot, medan, however, but …);
@@ -24,7 +26,8 @@ skims for them, and weighs them with a small logistic regression:
   ("vanligare bland barn än bland äldre" against "barn 4,5 procent … äldre 11,4 procent"), or a
   majority against the share a sentence gives (scan.support_cues). Compounds and affixes count
   for the evaluative words ("kompetensbrist", "konkurrensfördel", "riskfri", "oproblematisk"),
-  and "från 3,5 till 0,5" is a direction.
+  and "från 3,5 till 0,5" is a direction. A claim comparing two subjects is never supported by a
+  sentence that does not order the same two the same way (`unverified`).
 
 Topic words match on their stems, or on their first PREFIX letters ("digitaliseras",
 "digitalisering").
@@ -52,7 +55,9 @@ import re
 import numpy as np
 
 from scan.keywords import stems, stop_stems
-from scan.support_cues import change_from_to, comparison_opposite, compound_valence, turned_valence
+from scan.support_cues import comparison_opposite, comparison_unverified, compound_valence, turned_valence
+from scan.support_direction import direction as _direction
+from scan.support_direction import directions
 from scan.support_pairs import NEAR
 from scan.support_pairs import antonym as _antonym
 from scan.support_pairs import opposite_prefix as _opposite_prefix
@@ -65,18 +70,6 @@ NEGATIONS = frozenset(
     "inte ej icke ingen inget inga aldrig utan varken knappast sällan "
     "not no never cannot can't won't don't doesn't isn't aren't without none nor rarely seldom hardly".split()
 )
-# direction cues: word prefixes (lower case) for "up" and "down"
-UP = (
-    "ök", "väx", "stärk", "fler", "högre", "större", "stig", "förbättr", "bättre", "tilltar",
-    "utök", "expander", "increas", "rise", "rising", "rose", "grow", "grew", "more", "higher", "larger",
-    "improv", "strength", "gain", "expand", "vidga", "widen", "broaden", "outpac",
-)  # fmt: skip
-DOWN = (
-    "minsk", "krymp", "försvag", "färre", "lägre", "mindre", "sjunk", "försämr", "sämre", "avtar", "tappa",
-    "ner", "ned", "decreas", "declin", "fall", "fell", "shrink", "less", "fewer", "lower", "smaller", "worse", "weaken",
-    "down", "drop", "reduc", "smalna", "narrow", "tömm", "töms", "tömd", "empt",
-)  # fmt: skip
-_EXACT = frozenset({"mer", "mera"})  # "mer" as a prefix would also match "merparten"
 GENERAL = frozenset("alla allt alltid samtliga bara enbart endast every all always only everyone".split())
 LIMITING = frozenset("vissa många delvis somliga någon några även också både some many partly not also both".split())
 # words that carry no topic: auxiliaries and quantities
@@ -218,16 +211,6 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def _direction(word: str) -> int:
-    if word in _EXACT:
-        return 1
-    if word.startswith(UP):
-        return 1
-    if word.startswith(DOWN):
-        return -1
-    return 0
-
-
 def _valence(words: list[str], common: frozenset[str] = frozenset()) -> int:
     """+1 when a text calls its subject good on balance, -1 bad, 0 neither; a negation up to two
     words before an evaluative word turns it round ("inte lätt"). Words in `common` (used the same
@@ -292,14 +275,7 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
     shared = [i for i, s in enumerate(sentence_stems) if _shares(s, claim_stems)]
     overlap = sum(any(_shares(s, {c}) for s in sentence_stems) for c in claim_stems) / (len(claim_stems) or 1)
 
-    claim_direction = _sign(sum(_direction(w) for w in claim_words)) or change_from_to(claim)
-    moves = [(j, d) for j, w in enumerate(sentence_words) if (d := _direction(w))]
-    if shared:  # for each topic word the sentence shares, the nearest direction word (at most 5 words away)
-        nearest = [min(moves, key=lambda m: abs(m[0] - i), default=None) for i in shared]
-        sentence_direction = _sign(sum(m[1] for m, i in zip(nearest, shared) if m and abs(m[0] - i) <= 5))
-    else:
-        sentence_direction = _sign(sum(d for _, d in moves))
-    sentence_direction = sentence_direction or change_from_to(sentence)
+    claim_direction, sentence_direction = directions(claim, sentence, claim_words, sentence_words, shared)
     claim_negated = any(w in NEGATIONS for w in claim_words)
     sentence_negated = any(w in NEGATIONS for w in sentence_words)
     negation_near = not claim_negated and any(
@@ -360,19 +336,23 @@ def decide(
     counter_threshold: float = COUNTER_THRESHOLD,
     support_threshold: float = SUPPORT_THRESHOLD,
     veto: np.ndarray | None = None,
+    unverified: np.ndarray | None = None,
 ) -> list[str]:
     """One label per row of probabilities: `counters` at or above the countering threshold; else,
     when `supports` is the likelier of `supports` and `mentions`: `counters` if the row is in `veto`
-    (a contradiction cue; see `vetoed`), `supports` if it reaches the support threshold, else
+    (a contradiction cue; see `vetoed`), `supports` if it reaches the support threshold and is not
+    `unverified` (a comparison the sentence does not state the same way: `unverified`), else
     `mentions`; else `mentions`."""
     rows = np.atleast_2d(p)
     veto = np.zeros(len(rows), dtype=bool) if veto is None else veto
+    unverified = np.zeros(len(rows), dtype=bool) if unverified is None else unverified
     out = []
-    for row, cue in zip(rows, veto):
+    for row, cue, unsure in zip(rows, veto, unverified):
         if row[2] >= counter_threshold:
             out.append("counters")
         elif row[0] >= row[1]:
-            out.append("counters" if cue else "supports" if row[0] >= support_threshold else "mentions")
+            sure = row[0] >= support_threshold and not unsure
+            out.append("counters" if cue else "supports" if sure else "mentions")
         else:
             out.append("mentions")
     return out
@@ -385,7 +365,14 @@ def mark(claim: str, sentence: str, cosine: float) -> str:
     'counters'
     """
     x = features(claim, sentence, cosine)
-    return decide(probabilities(x), veto=vetoed(x))[0]
+    return decide(probabilities(x), veto=vetoed(x), unverified=unverified([(claim, sentence)]))[0]
+
+
+def unverified(pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Pairs (claim, sentence) where the claim compares two subjects ("A växer snabbare än B") and the
+    sentence does not order the same two the same way: such a sentence is never marked `supports`
+    (scan.support_cues.comparison_unverified)."""
+    return np.array([comparison_unverified(claim, sentence) for claim, sentence in pairs], dtype=bool)
 
 
 def summary(marks: list[str]) -> str:

@@ -7,6 +7,12 @@
   against "vanligare bland A än bland B"). Also a claim that calls a share a majority or a minority
   ("de flesta", "a minority") against the one share the sentence gives on the other side of half
   ("94 procent").
+- `comparison_unverified`: the claim compares two subjects and the sentence does not state the same
+  two in the same order (both sides matched, the same way round, in words or figures). A
+  comparison is only supported by one that orders the same subjects the same way; "fler" in "fler
+  pendlar in än ut" and in "fler pendlar ut jämfört med in" is no agreement.
+- `comparison_words`: the comparatives of a text that compare two subjects ("snabbare" in "växer
+  snabbare än behoven"); they say nothing about a change over time, unlike "högre än tidigare".
 - `change_from_to`: the direction a figure moves in "från X till Y", "from X to Y" (+1, -1 or 0).
 - `turned_valence`, `compound_valence`: good (+1) or bad (-1) of one word, beyond the plain prefix lists of
   scan.support: compounds whose last part is evaluative ("kompetensbrist", "konkurrensfördel",
@@ -43,6 +49,8 @@ ANCHORS = ("än", "than")
 PLAIN_MORE = frozenset("hög höga högt stor stora stort high large big great".split())
 PLAIN_LESS = frozenset("låg låga lågt liten litet små blygsam blygsamma low small little modest".split())
 PAIRED_ANCHORS = (("jämfört", "med"), ("compared", "with"), ("compared", "to"))
+# "än tidigare", "than before": a comparison with the past is a change over time, not of two subjects
+PAST = frozenset("tidigare förut förr innan före förra fjol sist senast before previously earlier ever last".split())
 MAJORITY = frozenset("flesta majoritet majoriteten merparten most majority".split())
 MINORITY = frozenset("minoritet minoriteten fåtal minority few".split())
 _UNITS_NOT_SHARE = frozenset("år års åren years year talister talet kr kronor".split())
@@ -157,6 +165,54 @@ def comparison_opposite(claim: str, sentence: str) -> bool:
                 return sign * other * (1 if same > swapped else -1) < 0
     figures = _figures(_tokens(sentence), left, right)
     return figures is not None and sign * (1 if figures[0] > figures[1] else -1) < 0
+
+
+def _anchor(words: list[str], a: int) -> int:
+    """The width of the comparison anchor at `a` ("än" 1, "jämfört med" 2), 0 for none or a comparison
+    with the past ("än tidigare", "than before", "än i fjol")."""
+    width = 1 if words[a] in ANCHORS else 2 if tuple(words[a : a + 2]) in PAIRED_ANCHORS else 0
+    return 0 if width and PAST & set(words[a + width : a + width + 2]) else width
+
+
+def comparison_words(words: list[str], reach: int = 8) -> set[int]:
+    """Positions of the comparatives (MORE, LESS) at most `reach` words before a comparison anchor
+    that compares two subjects, in a list of lower-case words."""
+    out: set[int] = set()
+    for a in range(len(words)):
+        if _anchor(words, a):
+            out |= {j for j in range(max(0, a - reach), a) if words[j] in MORE or words[j] in LESS}
+    return out
+
+
+def _subjects_compared(claim: str) -> tuple[int, set[str], set[str]] | None:
+    """The first comparison of two subjects in a text (not one with the past), as `_comparison`."""
+    for words in _clauses(claim):
+        if any(_anchor(words, a) for a in range(len(words))) and (found := _comparison(words)):
+            return found
+    return None
+
+
+def comparison_unverified(claim: str, sentence: str) -> bool:
+    """The claim compares two subjects and the sentence does not order the same two the same way:
+    both sides of a comparison of its own matched (directly, or swapped with the opposite
+    comparative), or figures for both sides in the claim's order."""
+    claimed = _subjects_compared(claim)
+    if claimed is None:
+        return False
+    sign, left, right = claimed
+    if not left or not right:
+        return True  # "fler pendlar in än ut": one side has no topic word to match
+    for words in _clauses(sentence):
+        stated = _comparison(words)
+        if stated is None:
+            continue
+        other, s_left, s_right = stated
+        if sign * other > 0 and _overlap(left, s_left) and _overlap(right, s_right):
+            return False
+        if sign * other < 0 and _overlap(left, s_right) and _overlap(right, s_left):
+            return False
+    figures = _figures(_tokens(sentence), left, right)
+    return figures is None or sign * (1 if figures[0] > figures[1] else -1) < 0
 
 
 def change_from_to(text: str) -> int:

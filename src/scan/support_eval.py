@@ -157,25 +157,32 @@ def held_out(x: np.ndarray, labels: list[str], claims: list[str], folds: int = 5
     return np.vstack(out)
 
 
-def choose_threshold(p: np.ndarray, labels: list[str], veto: np.ndarray | None = None) -> float:
+def choose_threshold(
+    p: np.ndarray, labels: list[str], veto: np.ndarray | None = None, unverified: np.ndarray | None = None
+) -> float:
     """The countering threshold with the least `cost` (a countering pair marked `supports` is the
     mistake a reader pays for most); on a tie the higher."""
 
     def cost_at(t: float) -> int:
-        return cost(labels, support.decide(p, t, 0.0, veto))
+        return cost(labels, support.decide(p, t, 0.0, veto, unverified))
 
     return min((float(t) for t in np.round(np.arange(0.2, 0.61, 0.05), 2)), key=lambda t: (cost_at(t), -t))
 
 
 def choose_support_threshold(
-    p: np.ndarray, labels: list[str], counter_threshold: float, veto: np.ndarray | None = None, cap: float = 0.95
+    p: np.ndarray,
+    labels: list[str],
+    counter_threshold: float,
+    veto: np.ndarray | None = None,
+    cap: float = 0.95,
+    unverified: np.ndarray | None = None,
 ) -> float:
     """The least P(supports) for the mark `supports`, with the least `cost`; on a tie the stricter
     ("mentions" is the safe answer: a supporting quote marked `nämner` costs a reader a look). At
     most `cap`: see `restatement_cap`."""
 
     def cost_at(t: float) -> int:
-        return cost(labels, support.decide(p, counter_threshold, t, veto))
+        return cost(labels, support.decide(p, counter_threshold, t, veto, unverified))
 
     grid = [float(t) for t in np.round(np.arange(0.3, 0.96, 0.05), 2) if t <= cap + 1e-9]
     return min(grid, key=lambda t: (cost_at(t), -t))
@@ -227,7 +234,8 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair], split: str = "
 
 def evaluate_support(index: Index | None, encoder: Encoder, pairs: list[Pair]) -> SupportResult:
     x = feature_matrix(pairs, encoder)
-    marked = support.decide(support.probabilities(x), veto=support.vetoed(x))
+    unverified = support.unverified([(p.claim, p.sentence) for p in pairs])
+    marked = support.decide(support.probabilities(x), veto=support.vetoed(x), unverified=unverified)
     result = SupportResult(len(pairs))
     for split in sorted({p.split for p in pairs}):
         rows = [i for i, p in enumerate(pairs) if p.split == split]
@@ -254,9 +262,10 @@ def main(argv: list[str]) -> None:
     shuffles = 3
     p = held_out(x, labels, [q.claim for q in dev], shuffles=shuffles)  # the thresholds: on held-out marks
     veto, stacked = np.tile(support.vetoed(x), shuffles), labels * shuffles
-    threshold = choose_threshold(p, stacked, veto)
+    unverified = np.tile(support.unverified([(q.claim, q.sentence) for q in dev]), shuffles)
+    threshold = choose_threshold(p, stacked, veto, unverified)
     cap = restatement_cap(model, cosine_range)
-    support_threshold = choose_support_threshold(p, stacked, threshold, veto, cap)
+    support_threshold = choose_support_threshold(p, stacked, threshold, veto, cap, unverified)
 
     def show(a: np.ndarray) -> str:
         return "[" + ", ".join(str(round(float(v), 4)) for v in a) + "]"
