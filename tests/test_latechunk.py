@@ -192,14 +192,18 @@ def test_late_chunking_falls_back_for_units_it_cannot_pool(e5):
     assert run.counts["encoded on their own"] == 2
 
 
-def test_torch_is_imported_before_the_encoding_thread_starts():
-    """spaCy (thinc) imports torch in the reading thread; the encoding thread imports it for
-    bfloat16 batches: both at once crashed ingest about one time in two. So the run imports it
-    first, in the thread that constructs it (checked in a fresh process, where torch is not yet loaded)."""
+def test_spacy_is_loaded_before_the_encoding_thread_imports_torch():
+    """spaCy's thinc imports torch when it is loaded while torch is visible; the encoding thread
+    imports torch for bfloat16 batches: both at once crashed ingest about one time in two. So the
+    run loads spaCy first, in the thread that constructs it, with torch hidden (thinc without
+    torch), and only then starts the encoding thread, which imports torch while files are read
+    (checked in a fresh process, where neither is loaded yet)."""
     pytest.importorskip("torch")
+    pytest.importorskip("spacy")
     code = textwrap.dedent(
         """
         import sys
+        import threading
         from scan.ingestvectors import VectorRun
 
         seen = []
@@ -209,13 +213,17 @@ def test_torch_is_imported_before_the_encoding_thread_starts():
                 return "bf16"
 
             def batch_forward(self, count=8):
-                seen.append("torch" in sys.modules)
+                seen.append(("spacy" in sys.modules, "torch" in sys.modules, threading.current_thread().name))
+                import torch  # noqa: F401  (as scan.bf16bert does)
 
-        assert "torch" not in sys.modules
-        VectorRun(Batches()).finish()
-        print(seen)
+        assert "torch" not in sys.modules and "spacy" not in sys.modules
+        run = VectorRun(Batches())
+        run.finish()
+        import thinc.compat
+
+        print(seen, thinc.compat.has_torch, "torch" in sys.modules)
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[True]"
+    assert out.stdout.strip() == "[(True, False, 'scan-ingest-encode')] False True"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 from collections import Counter
@@ -41,14 +42,18 @@ ROUND = 96  # passages per encoder call: enough tokens for full batches on every
 
 
 def import_batch_runtime(encoder: Encoder) -> None:
-    """Import torch in this (the reading) thread when the encoder's batches will use it, before
-    the encoding thread starts. Two threads importing torch at once (this one through spaCy's
-    thinc, which imports torch when it is installed, the encoding thread for bfloat16 batches)
-    crashed about one ingest in two (a segmentation fault or "Only a single TORCH_LIBRARY can be
-    used to register the namespace triton"). Converting the model still overlaps with reading."""
+    """Load spaCy (scan.split's sentencizer) in this, the reading thread, before the encoding thread
+    starts importing torch for bfloat16 batches. Two threads importing torch at once (the reading
+    thread through spaCy's thinc, which imports torch when it is installed and not yet hidden, the
+    encoding thread for its batches) crashed about one ingest in two (a segmentation fault or "Only
+    a single TORCH_LIBRARY can be used to register the namespace triton"). spaCy loaded first, with
+    torch hidden, leaves torch to the encoding thread alone, which imports it (about 1.8 s of CPU)
+    while the first files are read instead of before."""
     precision = getattr(encoder, "batch_precision", None)
-    if precision is not None and precision() == "bf16":
-        import torch  # noqa: F401
+    if precision is not None and precision() == "bf16" and "torch" not in sys.modules:
+        from scan.split import sentencizer
+
+        sentencizer()
 
 
 class VectorRun:

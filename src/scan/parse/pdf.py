@@ -147,12 +147,16 @@ def _glued(text: str) -> bool:
     return letters >= 100 and sum(len(w) for w in words if len(w) >= 25) / letters > 0.33
 
 
-def _positioned_chunks(page) -> tuple[str, list[tuple[float, float, float, str]]]:
-    """pypdf's text of the page, and (x, y, estimated width, text) of each piece it shows (one pass)."""
+def _positioned_chunks(page, seen: list | None = None) -> tuple[str, list[tuple[float, float, float, str]]]:
+    """pypdf's text of the page, and (x, y, estimated width, text) of each piece it shows (one pass).
+    `seen`, if given, gets each piece as pypdf showed it (text, matrices, font size), for
+    scan.parse.pdftitle, which would otherwise extract the first pages a second time."""
     chunks = []
 
     def visit(text, cm, tm, font, size):
         if text.strip():
+            if seen is not None:
+                seen.append((text, tuple(cm), tuple(tm), size))
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             scale = abs(tm[0] * cm[0]) or 1.0
@@ -180,9 +184,9 @@ def _gutters(chunks, width: float) -> list[float]:
     return gutters
 
 
-def _page_text(page) -> tuple[str, bool]:
+def _page_text(page, seen: list | None = None) -> tuple[str, bool]:
     """The page's text, and whether it was re-ordered column by column (see `reading_order`)."""
-    text, chunks = _positioned_chunks(page)
+    text, chunks = _positioned_chunks(page, seen)
     try:
         columns = reading_order(chunks, float(page.mediabox.width))
     except Exception:  # positions are a bonus; the plain extraction stands
@@ -285,9 +289,11 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
 
     texts, unreadable = [], []
     reordered = []
+    shown: list[list | None] = []  # the pieces of the first pages, for the title (one extraction per page)
     for i, page in enumerate(pages):
+        seen: list | None = [] if i < pdftitle.BODY_PAGES else None
         try:
-            text, was_reordered = _page_text(page)
+            text, was_reordered = _page_text(page, seen)
             if was_reordered:
                 reordered.append(i + 1)
             texts.append(_normalise(text))
@@ -295,6 +301,9 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
             logger.warning("%s: page %d could not be read (%s); skipped", path, i + 1, exc)
             texts.append("")
             unreadable.append(i + 1)
+            seen = None  # pdftitle tries the page itself
+        if i < pdftitle.BODY_PAGES:
+            shown.append(seen)
     raw_lines = [[line for line in text.split("\n")] for text in texts]
     running = _running_lines([[line for line in lines if line.strip()] for lines in raw_lines])
     printed = _printed_numbers([[line for line in lines if line.strip()] for lines in raw_lines])
@@ -372,7 +381,7 @@ def read_pdf(path: Path, raw: bytes) -> DocumentBuilder:
     first = [s for s in builder.sections if (s.physical_page or 0) <= pdftitle.TITLE_PAGES]
     opening = builder.text[: first[-1].end][:5000] if first else ""
     edges = [_edge([line for line in lines if line.strip()]) for lines in raw_lines]
-    heading = pdftitle.heading_title(pages, texts, edges) if pages else ""
+    heading = pdftitle.heading_title(pages, texts, edges, shown) if pages else ""
     builder.title, builder.title_source = pdftitle.choose_title(title, heading, opening, path.stem)
     return builder
 

@@ -43,8 +43,9 @@ def is_section_heading(text: str) -> bool:
     return _key(text) in SECTION_HEADINGS
 
 
-def _chunks(page) -> list[tuple[float, float, str]]:
-    """(font size as printed, baseline y, text) of each piece of text on the page, in stream order."""
+def _chunks(page, seen: list | None = None) -> list[tuple[float, float, str]]:
+    """(font size as printed, baseline y, text) of each piece of text on the page, in stream order;
+    from `seen` (the pieces scan.parse.pdf recorded while extracting the page) when given."""
     out: list[tuple[float, float, str]] = []
 
     def visit(text, cm, tm, font, size):
@@ -53,7 +54,11 @@ def _chunks(page) -> list[tuple[float, float, str]]:
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
             out.append((round(float(size or 0) * scale, 1), float(y), text))
 
-    page.extract_text(visitor_text=visit)
+    if seen is not None:
+        for text, cm, tm, size in seen:
+            visit(text, cm, tm, None, size)
+    else:
+        page.extract_text(visitor_text=visit)
     return out
 
 
@@ -97,15 +102,17 @@ def is_running_header(text: str, edges: list[list[str]]) -> bool:
     return found >= most and (beside >= most or ("#" in shape and same < found // 2))
 
 
-def heading_title(pages, page_texts: list[str], edges: list[list[str]] | None = None) -> str:
+def heading_title(
+    pages, page_texts: list[str], edges: list[list[str]] | None = None, shown: list[list | None] | None = None
+) -> str:
     """The first large heading of the first pages, or '' when none stands out from the body text.
 
     `pages` are pypdf pages, `page_texts` their extracted (normalised) text, `edges` each page's
     first and last lines: text of a running header is never the title (is_running_header)."""
     per_page = []
-    for page in pages[:BODY_PAGES]:
+    for i, page in enumerate(pages[:BODY_PAGES]):
         try:
-            per_page.append(_chunks(page))
+            per_page.append(_chunks(page, shown[i] if shown is not None and i < len(shown) else None))
         except Exception:  # positions and sizes are a bonus; the text stands without them
             per_page.append([])
     weight: Counter[float] = Counter()
