@@ -89,7 +89,7 @@ def search(
         pool = allowed
         language = crosslingual.query_language(query, encoder, query_vector)
         dense, score_of, _ = crosslingual.dense_candidates(
-            index, query_vector, query, max(k, POOL), pool, chosen, language
+            index, query_vector, query, max(k, POOL), pool, chosen, language, encoder
         )
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
