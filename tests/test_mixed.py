@@ -39,11 +39,12 @@ def test_eval_mixed_reports_per_language_and_split(run, mini, tmp_path):
     assert report["languages"]["sv"]["all"]["chapter@5"] == 1.0  # word overlap finds both chapters
 
 
-def test_eval_mixed_text_says_whether_the_pdfs_were_there_and_reuses_its_index(run, mini, tmp_path):
+def test_eval_mixed_text_names_the_given_folders_and_reuses_its_index(run, mini, tmp_path):
     idx = tmp_path / "lib"
     first = _eval(run, mini, idx)
     assert first.exit_code == 0, first.output
-    assert "shared PDFs were absent" in first.stdout
+    library = next(line for line in first.stdout.splitlines() if line.startswith("Library: "))
+    assert str(mini) in library and "shared PDFs" not in library  # --library given: only those folders
     assert any(line.startswith("en   test") for line in first.stdout.splitlines())
     generation = (idx / "CURRENT").read_text()
     assert _eval(run, mini, idx).exit_code == 0

@@ -163,8 +163,11 @@ def _eval_mixed(data_file, model, libraries, pdfs, index_dir, as_json) -> None:
     if as_json:
         click.echo(json.dumps({k: v for k, v in result.items() if k != "misses"}, ensure_ascii=False))
         return
-    where = "present" if result["shared_pdfs"] else "absent (only corpus/ and eval/library/)"
-    click.echo(f"Library: {', '.join(result['library'])}; the shared PDFs were {where}.")
+    if libraries:  # the folders given: whether ../shared/pdfs exists says nothing about them
+        click.echo(f"Library: {', '.join(result['library'])}.")
+    else:
+        where = "present" if result["shared_pdfs"] else "absent (only corpus/ and eval/library/)"
+        click.echo(f"Library: {', '.join(result['library'])}; the shared PDFs were {where}.")
     for line in evalmixed.format_mixed(result):
         click.echo(line)
     for miss in result["misses"]:
