@@ -82,22 +82,17 @@ def evaluate_heldout(index, encoder, taxonomy, seeds: int = SEEDS, data=None) ->
     out = []
     for baseline in (False, True):
         rows = np.flatnonzero(np.isin(data.groups, BASELINE_GROUPS)) if baseline else np.arange(len(data.labels))
-        part = trends.TrainingSet(
-            data.vectors[rows],
-            data.labels[rows],
-            tuple(data.texts[i] for i in rows),
-            data.groups[rows],
-            data.parents[rows],
-        )
-        if baseline and len(rows) < len(data.labels):  # parents index rows: renumber them
+        parents = data.parents[rows]
+        if len(rows) < len(data.labels):  # parents index rows: renumber them
             new = {int(old): i for i, old in enumerate(rows)}
-            part = trends.TrainingSet(
-                part.vectors, part.labels, part.texts, part.groups, np.array([new[int(p)] for p in part.parents])
-            )
+            parents = np.array([new[int(p)] for p in parents])
+        part = trends.TrainingSet(
+            data.vectors[rows], data.labels[rows], tuple(data.texts[i] for i in rows), data.groups[rows], parents
+        )
+        name = "corpus passages, held out" + (", baseline model (version 2)" if baseline else "")
         first, per_seed = None, []
         for seed in range(1, seeds + 1):
             probs, gold, folds = heldout_probabilities(part, taxonomy, seed, baseline)
-            name = "corpus passages, held out" + (", baseline model (version 2)" if baseline else "")
             m = classification_metrics(f"{name} ({folds}-fold CV)", gold.tolist(), probs, classes, trend_ids)
             first = first or m
             per_seed.append({"seed": seed, **{k: round(getattr(m, k), 4) for k in FIGURES}})

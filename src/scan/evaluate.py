@@ -263,35 +263,16 @@ def load_labelled_texts(path: Path) -> list[tuple[str, int, str]]:
 def evaluate_classification(index: Index, encoder: Encoder, taxonomy, labelled: list[tuple[str, int, str]]):
     """Held-out corpus passages (5-fold cross-validation, no-trend texts in the folds too), and the
     labelled texts of other publishers (model trained on everything), by split."""
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold
-
     from scan import trends
+    from scan.classify_heldout import heldout_probabilities
 
     data = trends.training_set(index, encoder, taxonomy, trends.load_background())
     trend_ids = [t.id for t in taxonomy.trends]
     classes = (trends.NONE, *trend_ids)
-    results = []
-    pool = np.flatnonzero((data.groups == 0) | (data.groups == 2))  # corpus passages and background
-    always = np.flatnonzero(np.isin(data.groups, (1, 4, 5)))  # descriptions and other publishers' texts always train
-    sentences = np.flatnonzero(data.groups == 3)  # train with their passage, never tested
-    probs = np.zeros((len(pool), len(classes)))
-    counts = np.bincount(data.labels[pool])
-    folds = min(5, int(counts[counts > 0].min()))  # trend 8 has only four passages in the corpus
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=1).split(pool, data.labels[pool]):
-        train_rows = set(pool[train].tolist())
-        rows = np.concatenate([pool[train], always, [i for i in sentences if data.parents[i] in train_rows]]).astype(
-            int
-        )
-        texts = tuple(data.texts[i] for i in rows)
-        subset = trends.TrainingSet(data.vectors[rows], data.labels[rows], texts, data.groups[rows], data.parents[rows])
-        model = trends.fit(subset, taxonomy)
-        probs[test] = model.proba(data.vectors[pool[test]], [data.texts[i] for i in pool[test]])
-    results.append(
-        classification_metrics(
-            f"corpus passages, held out ({folds}-fold CV)", data.labels[pool].tolist(), probs, classes, trend_ids
-        )
-    )
+    probs, gold, folds = heldout_probabilities(data, taxonomy, seed=1)
+    results = [
+        classification_metrics(f"corpus passages, held out ({folds}-fold CV)", gold.tolist(), probs, classes, trend_ids)
+    ]
     model = trends.fit(data, taxonomy)
     vectors = encoder.encode_passages([t for t, _, _ in labelled])
     p = model.proba(vectors, [t for t, _, _ in labelled])
