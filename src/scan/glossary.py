@@ -1,0 +1,93 @@
+"""English query words -> Swedish keywords, so that an English question can reach a Swedish passage
+by keyword as well as by meaning (issue 9, item 2).
+
+The encoder's cross-lingual signal is weak: an English query's centred cosines to the Swedish
+passages of the analysis lie within a few hundredths of each other, and BM25 cannot help by itself
+because an English query shares no words with Swedish text. The shipped glossary
+(`data/glossary_en_sv.tsv`, written from the analysis's own vocabulary and the SKR trend names, not
+from the evaluation queries: see its header) maps English words and two-word phrases, matched on
+English Snowball stems, to Swedish words; search adds a keyword search for those Swedish words to
+English queries (scan.search, hybrid mode), weighted by WEIGHT.
+
+Nothing here touches a Swedish query, and an English query without a glossary word is searched as
+before. The file is read once per process, on the first English query (no import on the query path
+beyond PyStemmer, which keyword search already loads).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+GLOSSARY = Path(__file__).with_name("data") / "glossary_en_sv.tsv"
+WEIGHT = 0.0  # keyword weight of the Swedish expansion for English queries (set from the dev measurement)
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+
+
+@lru_cache(maxsize=1)
+def _english():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _stems(text: str) -> list[str]:
+    return _english().stemWords(_WORD.findall(text.lower()))
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = GLOSSARY) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """(English stems of an entry) -> its Swedish words, from a tab-separated glossary file."""
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, swedish = line.partition("\t")
+        key = tuple(_stems(english))
+        words = tuple(swedish.split())
+        if not key or not words or len(key) > 2:
+            raise ValueError(f"{path}:{number}: expected 'english<TAB>swedish words' (one or two English words)")
+        table[key] = tuple(dict.fromkeys(table.get(key, ()) + words))
+    return table
+
+
+def expand(query: str, path: Path = GLOSSARY) -> list[str]:
+    """The Swedish words the glossary gives for an English query, in query order, each once.
+
+    A two-word entry ("remote work") is matched before its single words; its words are then not
+    matched again on their own.
+
+    >>> expand("How does remote work affect recruitment?")  # doctest: +SKIP
+    ['distansarbete', 'distans', 'rekrytering', 'rekryteringstryck', 'rekrytera']
+    """
+    table = load(path)
+    stems = _stems(query)
+    out: list[str] = []
+    i = 0
+    while i < len(stems):
+        pair = tuple(stems[i : i + 2])
+        if len(pair) == 2 and pair in table:
+            out.extend(table[pair])
+            i += 2
+            continue
+        out.extend(table.get((stems[i],), ()))
+        i += 1
+    return list(dict.fromkeys(out))
+
+
+def bonus(
+    index, query: str, language: str, k: int, allowed=None, weight: float | None = None
+) -> dict[int, float]:
+    """Passage id -> the keyword bonus of the glossary's Swedish words for an English query
+    (`weight` x BM25 / the best BM25 of those words; default WEIGHT); empty for any other query, a
+    query without glossary words, or a zero weight."""
+    weight = WEIGHT if weight is None else weight
+    if language != "en" or weight <= 0:
+        return {}
+    words = expand(query)
+    if not words:
+        return {}
+    found = index.keyword(" ".join(words), k, allowed)
+    top = max((s for _, s in found), default=1.0) or 1.0
+    return {pid: weight * s / top for pid, s in found}
