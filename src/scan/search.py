@@ -81,6 +81,7 @@ def search(
     keyword: list[tuple[int, float]] = []
     query_vector = None
     score_of = None
+    language = ""
     if mode in ("dense", "hybrid"):
         if encoder is None:
             raise ScanError(f"{mode} search needs an encoder", "use --mode keyword, or open the index with its encoder")
@@ -93,6 +94,11 @@ def search(
         )
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)
+    across: dict[int, float] = {}  # English queries: a bonus for the glossary's Swedish words (scan.glossary)
+    if mode == "hybrid" and language == "en":
+        from scan import glossary
+
+        across = glossary.bonus(index, query, language, max(k, POOL), allowed)
     cosine: dict[int, float] = {}
     reach = k if mode == "keyword" else max(k, relevance.RATE_POOL)  # rated before the cut to k (relevance.demote)
     if mode == "dense":
@@ -101,12 +107,12 @@ def search(
         ranked = keyword[:k]
     else:
         cosine = dict(dense)
-        missing = [pid for pid, _ in keyword if pid not in cosine]
+        missing = [pid for pid in [p for p, _ in keyword] + list(across) if pid not in cosine]
         if missing and score_of is not None:  # keyword-only candidates: their exact score, not a guess
             cosine |= {pid: score_of(pid) for pid in missing}
         top = max((s for _, s in keyword), default=1.0) or 1.0
         bonus = {pid: KEYWORD_WEIGHT * s / top for pid, s in keyword}
-        fused = {pid: cosine[pid] + bonus.get(pid, 0.0) for pid in cosine}
+        fused = {pid: cosine[pid] + bonus.get(pid, 0.0) + across.get(pid, 0.0) for pid in cosine}
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:reach]
     rows = index.passages([pid for pid, _ in ranked])
     if mode == "dense" and encoder is not None and relevance.model_for(encoder.name):  # BM25 for relevance
