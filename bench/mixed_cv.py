@@ -214,6 +214,18 @@ def other_language_gap(q: Query) -> np.ndarray:
     return c - c.max()
 
 
+def has_other_language(q: Query) -> np.ndarray:
+    """1 for a candidate when the pool has candidates in another language than its own (other_language
+    is defined), 0 otherwise: lets the model keep one-language pools on their own offset."""
+    langs = np.array(q.langs)
+    return np.array([[float((langs != lang).any())] for lang in langs])
+
+
+def has_other_document(q: Query) -> np.ndarray:
+    docs = np.array(q.docs)
+    return np.array([[float((docs != d).any())] for d in docs])
+
+
 VARIANTS: dict[str, list[Callable[[Query], np.ndarray]]] = {
     "base": [],
     "corr3": [corroboration],
@@ -223,6 +235,10 @@ VARIANTS: dict[str, list[Callable[[Query], np.ndarray]]] = {
     "corrgap": [corroboration_gap],
     "otherlang": [other_language],
     "otherlanggap": [other_language_gap],
+    "otherlang+has": [other_language, has_other_language],
+    "otherlang1+has": [lambda q: other_language(q, 1), has_other_language],
+    "otherlang5+has": [lambda q: other_language(q, 5), has_other_language],
+    "corr3+has": [corroboration, has_other_document],
     "enbias": [english_query],
     "ensame": [same_language_english],
     "ensame+enbias": [same_language_english, english_query],
