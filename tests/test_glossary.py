@@ -75,3 +75,26 @@ def test_swedish_queries_and_other_modes_are_scored_exactly_as_before(index, enc
     plain = [run(q, m) for q, m in cases]
     monkeypatch.setattr(glossary, "WEIGHT", 0.5)
     assert [run(q, m) for q, m in cases] == plain
+
+
+def test_an_english_word_that_swedish_passages_contain_is_not_translated(mini, tmp_path, encoder):
+    from scan.ingest import ingest
+    from scan.store import Index
+
+    (mini / "namn.md").write_text(
+        "# Rapporter\n\nKommunen deltar i nätverket Municipal Futures och har skrivit en rapport om det. "
+        "Rapporten beskriver hur kommunen och invånarna arbetar tillsammans med frågorna.\n",
+        encoding="utf-8",
+    )
+    ingest([mini], tmp_path / "idx2", encoder)
+    index = Index.open(tmp_path / "idx2")
+    try:
+        assert len(glossary.swedish_ids(index)) > 0
+        # "municipal" is in a Swedish passage itself: left to the ordinary keyword search
+        assert glossary.entries("municipal") and glossary.bonus(index, "municipal", "en", 50, weight=0.05) == {}
+        # "municipalities" (the same glossary entry) is not: translated to the Swedish words
+        lifted = glossary.bonus(index, "municipalities", "en", 50, weight=0.05)
+        assert lifted and max(lifted.values()) == pytest.approx(0.05)
+        assert glossary.bonus(index, "municipalities", "sv", 50, weight=0.05) == {}
+    finally:
+        index.close()

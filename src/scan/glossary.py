@@ -17,8 +17,11 @@ beyond PyStemmer, which keyword search already loads).
 from __future__ import annotations
 
 import re
+import weakref
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 GLOSSARY = Path(__file__).with_name("data") / "glossary_en_sv.tsv"
 WEIGHT = 0.03  # keyword weight of the glossary's Swedish words for English queries: the largest of 0.02-0.1 that cost
@@ -53,28 +56,47 @@ def load(path: Path = GLOSSARY) -> dict[tuple[str, ...], tuple[str, ...]]:
     return table
 
 
-def expand(query: str, path: Path = GLOSSARY) -> list[str]:
-    """The Swedish words the glossary gives for an English query, in query order, each once.
-
-    A two-word entry ("remote work") is matched before its single words; its words are then not
-    matched again on their own.
-
-    >>> expand("How does remote work affect recruitment?")  # doctest: +SKIP
-    ['distansarbete', 'distans', 'rekrytering', 'rekryteringstryck', 'rekrytera']
-    """
+def entries(query: str, path: Path = GLOSSARY) -> list[tuple[str, tuple[str, ...]]]:
+    """The glossary entries an English query contains, in query order: (the query's own words of
+    the entry, the entry's Swedish words). A two-word entry ("remote work") is matched before its
+    single words; its words are then not matched again on their own."""
     table = load(path)
-    stems = _stems(query)
-    out: list[str] = []
+    words = _WORD.findall(query.lower())
+    stems = _english().stemWords(words)
+    out: list[tuple[str, tuple[str, ...]]] = []
     i = 0
     while i < len(stems):
         pair = tuple(stems[i : i + 2])
         if len(pair) == 2 and pair in table:
-            out.extend(table[pair])
+            out.append((" ".join(words[i : i + 2]), table[pair]))
             i += 2
             continue
-        out.extend(table.get((stems[i],), ()))
+        if (stems[i],) in table:
+            out.append((words[i], table[(stems[i],)]))
         i += 1
-    return list(dict.fromkeys(out))
+    return out
+
+
+def expand(query: str, path: Path = GLOSSARY) -> list[str]:
+    """The Swedish words the glossary gives for an English query, in query order, each once.
+
+    >>> expand("How does remote work affect recruitment?")  # doctest: +SKIP
+    ['distansarbete', 'distans', 'rekrytera', 'rekrytering', 'rekryteringstryck']
+    """
+    return list(dict.fromkeys(w for _, swedish in entries(query, path) for w in swedish))
+
+
+_swedish: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def swedish_ids(index) -> np.ndarray:
+    """The ids of the index's Swedish passages, read once per opened index."""
+    ids = _swedish.get(index)
+    if ids is None:
+        all_ids, languages = index.passage_languages()
+        ids = all_ids[np.array([lang == "sv" for lang in languages], dtype=bool)]
+        _swedish[index] = ids
+    return ids
 
 
 def bonus(index, query: str, language: str, k: int, allowed=None, weight: float | None = None) -> dict[int, float]:
@@ -84,9 +106,15 @@ def bonus(index, query: str, language: str, k: int, allowed=None, weight: float 
     weight = WEIGHT if weight is None else weight
     if language != "en" or weight <= 0:
         return {}
-    words = expand(query)
+    found_entries = entries(query)
+    if not found_entries:
+        return {}
+    swedish = swedish_ids(index)
+    # an English word that Swedish passages contain themselves (a name, an English term quoted in the
+    # text: "Municipal", "digital") keeps its own keyword match and is not translated
+    words = [w for english, sv in found_entries if not index.keyword(english, 1, swedish) for w in sv]
     if not words:
         return {}
-    found = index.keyword(" ".join(words), k, allowed)
+    found = index.keyword(" ".join(dict.fromkeys(words)), k, allowed)
     top = max((s for _, s in found), default=1.0) or 1.0
     return {pid: weight * s / top for pid, s in found}
