@@ -100,6 +100,7 @@ def per_label(gold: list[str], marked: list[str]) -> dict:
 
 
 COST_WEIGHT = 10  # a countering sentence offered as support costs ten errors of any other kind
+TIE = 0.01  # support thresholds whose held-out costs differ by less than this share are a tie
 
 
 def cost(labels: list[str], marked: list[str]) -> int:
@@ -177,15 +178,21 @@ def choose_support_threshold(
     cap: float = 0.95,
     unverified: np.ndarray | None = None,
 ) -> float:
-    """The least P(supports) for the mark `supports`, with the least `cost`; on a tie the stricter
-    ("mentions" is the safe answer: a supporting quote marked `nämner` costs a reader a look). At
-    most `cap`: see `restatement_cap`."""
+    """The least P(supports) for the mark `supports`, with the least `cost`, at most `cap` (see
+    `restatement_cap`). Costs within TIE of the least are a tie (three shuffles of held-out marks
+    do not tell them apart), broken towards the laxer threshold if it marks no countering pair
+    `supports` (a quote tool that rarely says "stöder" is of little use to a strategist), else
+    towards the stricter."""
 
-    def cost_at(t: float) -> int:
-        return cost(labels, support.decide(p, counter_threshold, t, veto, unverified))
+    def marks_at(t: float) -> list[str]:
+        return support.decide(p, counter_threshold, t, veto, unverified)
 
     grid = [float(t) for t in np.round(np.arange(0.3, 0.96, 0.05), 2) if t <= cap + 1e-9]
-    return min(grid, key=lambda t: (cost_at(t), -t))
+    costs = {t: cost(labels, marks_at(t)) for t in grid}
+    least = min(costs.values())
+    tied = [t for t in grid if costs[t] <= least * (1 + TIE)]
+    safe = [t for t in tied if not any(g == "counters" and m == "supports" for g, m in zip(labels, marks_at(t)))]
+    return min(safe) if safe else max(tied)
 
 
 def restatement_cap(model: tuple[np.ndarray, ...], cosine_range: tuple[float, float]) -> float:
@@ -201,7 +208,8 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair], split: str = "
     """For each claim of `split`: its first three quotes marked `supports`; how many are labelled
     `counters` for that claim, and how many are not labelled at all (not judged). Claims none of
     whose labelled sentences is a quote unit of `index` (written for another library) are skipped
-    and counted. The same counts by round of the labelled set under `by_round`."""
+    and counted; `with_supporting`: claims with a `supports` quote among their first five (what
+    `scan quotes` shows by default). The same counts by round of the labelled set under `by_round`."""
     from scan.quotes import find_quotes
 
     in_index = {" ".join(row[0].split()) for row in index.db.execute("SELECT text FROM sentences")}
@@ -212,17 +220,26 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair], split: str = "
         rounds[p.claim] = p.round
 
     def counts() -> dict[str, int]:
-        return {"claims": 0, "supporting_quotes": 0, "countering": 0, "mentions": 0, "not_judged": 0}
+        return {
+            "claims": 0,
+            "with_supporting": 0,
+            "supporting_quotes": 0,
+            "countering": 0,
+            "mentions": 0,
+            "not_judged": 0,
+        }
 
     out: dict = {**counts(), "claims_skipped": 0, "by_round": {}}
     for claim in sorted({p.claim for p in pairs if p.split == split}):
         if not in_index & set(labelled[claim]):
             out["claims_skipped"] += 1
             continue
-        quotes = [q for q in find_quotes(index, encoder, claim, k=10, check=False) if q.support == "supports"][:3]
+        found = find_quotes(index, encoder, claim, k=10, check=False)
+        quotes = [q for q in found if q.support == "supports"][:3]
         by_round = out["by_round"].setdefault(str(rounds[claim]), counts())
         for tally in (out, by_round):
             tally["claims"] += 1
+            tally["with_supporting"] += any(q.support == "supports" for q in found[:5])
             for q in quotes:
                 tally["supporting_quotes"] += 1
                 gold = labelled[claim].get(" ".join(q.text.split()))
