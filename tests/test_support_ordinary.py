@@ -1,6 +1,6 @@
 """Support marking for ordinary claims (round 5 of eval/quote_support.toml): an evaluation shared by
-claim and sentence counts for support, "saknar"/"lacks" is a negation, and the threshold rule that
-breaks near-ties towards recall unless a countering pair would be offered as support."""
+claim and sentence counts for support, "saknar"/"lacks" is a negation, and a claim of a change is
+never supported by a sentence that states no change."""
 
 from __future__ import annotations
 
@@ -61,6 +61,33 @@ def test_lacking_on_both_sides_is_no_mismatch():
         0.9,
     )
     assert x[F["negation_mismatch"]] == 0 and x[F["negation_near_topic"]] == 0
+
+
+STEERING = "Den statliga styrningen av kommunerna ökar"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Den statliga, särskilt riktade, styrningen i form av statsbidrag är både resurskrävande och kräver kompetens.",
+        "Kommunerna å sin sida behöver bygga upp intern kompetens om statlig styrning och statsbidrag.",
+    ],
+)
+def test_a_claim_of_a_change_is_never_supported_by_a_sentence_that_states_no_change(sentence):
+    assert support.change_unstated(STEERING, sentence)
+    assert support.unverified([(STEERING, sentence)]).tolist() == [True]
+    for cosine in np.arange(0.5, 1.01, 0.05):
+        assert support.mark(STEERING, sentence, float(cosine)) != "supports"
+
+
+def test_a_sentence_that_states_the_change_or_a_claim_without_one_is_not_held_back():
+    stated = "Statens styrning av kommuner och regioner har ökat under lång tid."
+    assert not support.change_unstated(STEERING, stated)
+    assert support.mark(STEERING, stated, support.COSINE_RANGE[1]) == "supports"
+    # the opposite change is stated, so it is read (and counters), not held back as unstated
+    assert not support.change_unstated(STEERING, "Den statliga styrningen av kommunerna minskar.")
+    # a claim that states no change is never held back for it
+    assert not support.change_unstated(RECRUIT, "Kommunen har svårt att rekrytera.")
 
 
 def test_round_five_is_ordinary_claims_split_by_topic_with_every_pair_labelled():

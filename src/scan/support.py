@@ -30,7 +30,8 @@ skims for them, and weighs them with a small logistic regression:
   majority against the share a sentence gives (scan.support_cues). Compounds and affixes count
   for the evaluative words ("kompetensbrist", "konkurrensfördel", "riskfri", "oproblematisk"),
   and "från 3,5 till 0,5" is a direction. A claim comparing two subjects is never supported by a
-  sentence that does not order the same two the same way (`unverified`).
+  sentence that does not order the same two the same way, nor a claim of a change ("ökar",
+  "minskar") by a sentence that states no change near the words the two share (`unverified`).
 
 Topic words match on their stems, or on their first PREFIX letters ("digitaliseras",
 "digitalisering").
@@ -215,15 +216,31 @@ def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
-    """The cue features of one (claim, sentence) pair, in the order of FEATURES."""
-    claim_words, sentence_words = _words(claim), _words(sentence)
+def _topic(claim_words: list[str]) -> set[str]:
+    """The claim's topic words: stems that are no stop word, direction, auxiliary or negation."""
     stop = stop_stems()
-    claim_stems = {
+    return {
         s
         for w, s in zip(claim_words, stems(claim_words))
         if s not in stop and len(s) > 2 and not _direction(w) and w not in _NOT_TOPIC and w not in NEGATIONS
-    }  # the claim's topic words
+    }
+
+
+def change_unstated(claim: str, sentence: str) -> bool:
+    """The claim states a change ("Den statliga styrningen ökar") and the sentence states none near
+    the words the two share ("… styrningen i form av statsbidrag är resurskrävande"): the sentence
+    is about the topic, not about the change, so it cannot state the claim."""
+    claim_words, sentence_words = _words(claim), _words(sentence)
+    claim_stems = _topic(claim_words)
+    shared = [i for i, s in enumerate(stems(sentence_words)) if _shares(s, claim_stems)]
+    claim_direction, sentence_direction = directions(claim, sentence, claim_words, sentence_words, shared)
+    return claim_direction != 0 and sentence_direction == 0
+
+
+def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
+    """The cue features of one (claim, sentence) pair, in the order of FEATURES."""
+    claim_words, sentence_words = _words(claim), _words(sentence)
+    claim_stems = _topic(claim_words)
     sentence_stems = stems(sentence_words)
     shared = [i for i, s in enumerate(sentence_stems) if _shares(s, claim_stems)]
     overlap = sum(any(_shares(s, {c}) for s in sentence_stems) for c in claim_stems) / (len(claim_stems) or 1)
@@ -295,7 +312,8 @@ def decide(
     """One label per row of probabilities: `counters` at or above the countering threshold; else,
     when `supports` is the likelier of `supports` and `mentions`: `counters` if the row is in `veto`
     (a contradiction cue; see `vetoed`), `supports` if it reaches the support threshold and is not
-    `unverified` (a comparison the sentence does not state the same way: `unverified`), else
+    `unverified` (a comparison the sentence does not state the same way, or a change it does not
+    state: `unverified`), else
     `mentions`; else `mentions`."""
     rows = np.atleast_2d(p)
     veto = np.zeros(len(rows), dtype=bool) if veto is None else veto
@@ -324,9 +342,13 @@ def mark(claim: str, sentence: str, cosine: float) -> str:
 
 def unverified(pairs: list[tuple[str, str]]) -> np.ndarray:
     """Pairs (claim, sentence) where the claim compares two subjects ("A växer snabbare än B") and the
-    sentence does not order the same two the same way: such a sentence is never marked `supports`
-    (scan.support_cues.comparison_unverified)."""
-    return np.array([comparison_unverified(claim, sentence) for claim, sentence in pairs], dtype=bool)
+    sentence does not order the same two the same way (scan.support_cues.comparison_unverified), or
+    the claim states a change the sentence does not (`change_unstated`): such a sentence is never
+    marked `supports`."""
+    return np.array(
+        [comparison_unverified(claim, sentence) or change_unstated(claim, sentence) for claim, sentence in pairs],
+        dtype=bool,
+    )
 
 
 def summary(marks: list[str]) -> str:

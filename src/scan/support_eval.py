@@ -100,7 +100,6 @@ def per_label(gold: list[str], marked: list[str]) -> dict:
 
 
 COST_WEIGHT = 10  # a countering sentence offered as support costs ten errors of any other kind
-TIE = 0.01  # support thresholds whose held-out costs differ by less than this share are a tie
 
 
 def cost(labels: list[str], marked: list[str]) -> int:
@@ -178,21 +177,15 @@ def choose_support_threshold(
     cap: float = 0.95,
     unverified: np.ndarray | None = None,
 ) -> float:
-    """The least P(supports) for the mark `supports`, with the least `cost`, at most `cap` (see
-    `restatement_cap`). Costs within TIE of the least are a tie (three shuffles of held-out marks
-    do not tell them apart), broken towards the laxer threshold if it marks no countering pair
-    `supports` (a quote tool that rarely says "stöder" is of little use to a strategist), else
-    towards the stricter."""
+    """The least P(supports) for the mark `supports`, with the least `cost`; on a tie the stricter
+    ("mentions" is the safe answer: a supporting quote marked `nämner` costs a reader a look). At
+    most `cap`: see `restatement_cap`."""
 
-    def marks_at(t: float) -> list[str]:
-        return support.decide(p, counter_threshold, t, veto, unverified)
+    def cost_at(t: float) -> int:
+        return cost(labels, support.decide(p, counter_threshold, t, veto, unverified))
 
     grid = [float(t) for t in np.round(np.arange(0.3, 0.96, 0.05), 2) if t <= cap + 1e-9]
-    costs = {t: cost(labels, marks_at(t)) for t in grid}
-    least = min(costs.values())
-    tied = [t for t in grid if costs[t] <= least * (1 + TIE)]
-    safe = [t for t in tied if not any(g == "counters" and m == "supports" for g, m in zip(labels, marks_at(t)))]
-    return min(safe) if safe else max(tied)
+    return min(grid, key=lambda t: (cost_at(t), -t))
 
 
 def restatement_cap(model: tuple[np.ndarray, ...], cosine_range: tuple[float, float]) -> float:
