@@ -12,7 +12,8 @@ Figures per language and split, over the top 5 hits of every need's query:
   the plain top 5, and over the answers (the hits of the top 5 that clear the relevance floor:
   what the CLI and the web page show as answers; the rest they show as near-misses);
 - table share: hits whose passage is a table (scan.kinds, judged on the hit's own text);
-- chapter@1, chapter@5: queries with a passage of a right chapter at rank 1 / within 5;
+- chapter@1, chapter@5: queries with a passage of a right chapter at rank 1 / within 5 (in the order shown:
+  scan.shown);
 - doc@5: for needs with other documents that answer them, queries with one of them within 5;
 - answer@1, answer@5: queries with a right chapter or one of the need's documents at 1 / within 5;
 - above the floor: queries with an answer shown (a top-5 hit that clears the floor of scan.relevance.split_hits).
@@ -250,6 +251,7 @@ def run_mixed_eval(
     """Build (or update) the mixed-library index and evaluate the default search on it."""
     from scan import relevance
     from scan.search import search
+    from scan.shown import in_shown_order
 
     needs, off = load_mixed(queries)
     if libraries:
@@ -262,7 +264,12 @@ def run_mixed_eval(
     index, notes = build_library_index(index_dir, encoder, folders, show_progress, rebuild)
     try:
         result = evaluate_mixed(
-            index, lambda q: search(index, encoder, q, k=TOP), needs, off, relevance.FLOOR, relevance.GAP
+            index,
+            lambda q: in_shown_order(search(index, encoder, q, k=TOP)),  # as the CLI shows a 5-hit search
+            needs,
+            off,
+            relevance.FLOOR,
+            relevance.GAP,
         )
     finally:
         index.close()

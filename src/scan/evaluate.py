@@ -1,7 +1,8 @@
 """Search evaluation on a labelled query set: recall@1, recall@5 and MRR.
 
-A query is answered at rank r when the r-th hit's passage contains the query's `expect`
-phrase (compared with whitespace folded). Recall@k is the share of queries answered within the
+A query is answered at rank r when the r-th hit shown (a 10-hit search in the order a reader sees
+it: scan.shown) has a passage that contains the query's `expect` phrase (compared with whitespace
+folded). Recall@k is the share of queries answered within the
 first k hits; MRR is the mean of 1/r (0 when not answered in the first 10).
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from scan.embed import Encoder
 from scan.errors import ScanError
 from scan.search import Mode, search
+from scan.shown import in_shown_order
 from scan.store import Index
 
 DEPTH = 10
@@ -105,7 +107,7 @@ def evaluate_search(index: Index, encoder: Encoder | None, queries: list[Query],
     by_kind: dict[str, list[int | None]] = {}
     by_split: dict[str, list[int | None]] = {}
     for query in queries:
-        hits = search(index, encoder, query.q, k=DEPTH, mode=mode)
+        hits = in_shown_order(search(index, encoder, query.q, k=DEPTH, mode=mode))  # as a reader sees them
         rank = first_relevant_rank([h.passage.text for h in hits], query.expect)
         ranks.append(rank)
         by_kind.setdefault(query.kind, []).append(rank)

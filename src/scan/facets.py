@@ -16,6 +16,7 @@ from typing import Any
 
 from scan import relevance
 from scan.errors import ScanError
+from scan.shown import in_shown_order
 from scan.types import Hit
 
 logger = logging.getLogger(__name__)
@@ -148,15 +149,37 @@ def faceted_search(
             logger.warning("no trend facet: %s", exc.message)
     if in_trends and trends is not None:
         filters = replace(filters or Filters(), passage_ids=trends.passages_of({int(t) for t in in_trends}))
-    size = max(k, POOL) if with_facets else k
-    pool = search(index, encoder, query, k=size, mode=mode, filters=filters, passage_kinds=passage_kinds)
+    # the hits are those of the same search without facets (a search's relevance and order depend on how many
+    # candidates it rates: the best k of a POOL search differed from a k search), in the order shown (scan.shown)
+    once = None if encoder is None else _OneQuery(encoder)
+    hits = in_shown_order(search(index, once, query, k=k, mode=mode, filters=filters, passage_kinds=passage_kinds))
     metadata = metadata_of(index)
     names = {t.id: t.name for t in taxonomy.trends} if taxonomy is not None else {}
-    counts = count(answers(pool), metadata, trends.of if trends else None, names) if with_facets else {}
-    hits = pool[:k]
+    counts = {}
+    if with_facets:
+        pool = search(index, once, query, k=max(k, POOL), mode=mode, filters=filters, passage_kinds=passage_kinds)
+        counts = count(answers(pool), metadata, trends.of if trends else None, names)
     shown = {}
     if trends is not None:
         for h in hits:
             key = f"{h.doc_id}#{h.passage.seq}"
             shown[key] = names.get(trends.of(key), "")
     return Results(hits, counts, metadata, shown)
+
+
+class _OneQuery:
+    """An encoder that encodes a query once for the two searches of faceted_search (hits, facet pool)."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.last: tuple[list[str], Any] | None = None
+
+    def encode_queries(self, texts):
+        if self.last is None or self.last[0] != list(texts):
+            self.last = (list(texts), self.encoder.encode_queries(texts))
+        return self.last[1].copy()
+
+    def __getattr__(self, name: str):
+        return getattr(self.encoder, name)

@@ -137,6 +137,7 @@ class Hit:
     retriever: str  # dense, keyword or hybrid
     cites: tuple[SourceRef, ...] = ()
     relevance: float | None = None  # calibrated, 0-100: the chance in % that the passage answers the query
+    search_rank: int | None = None  # the place in the search's order by score, when `rank` is the shown one (scan.shown)
 
     def to_json(self) -> dict[str, Any]:
         p = self.passage
@@ -157,4 +158,5 @@ class Hit:
             "passage_kind": p.kind,
             "language": p.language,
             "relevance": None if self.relevance is None else round(self.relevance, 1),
+            "search_rank": self.rank if self.search_rank is None else self.search_rank,
         }

@@ -79,6 +79,7 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
     from scan.docinfo import document_detail, document_summary
     from scan.quotes import check_claim, find_quotes
     from scan.search import check_query, search
+    from scan.shown import in_shown_order
     from scan.types import Filters
 
     router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
@@ -113,7 +114,7 @@ def api_router(scan, jobs, quote_gate, max_upload_mb: int) -> APIRouter:
                 )
         except ScanError as exc:
             return _scan_error(exc)
-        answers, near = relevance.split_hits(hits)
+        answers, near = relevance.split_hits(in_shown_order(hits))  # numbered as the page shows them
         return {
             "query": q,
             "hits": [h.to_json() for h in answers],

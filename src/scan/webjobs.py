@@ -241,9 +241,9 @@ class Jobs:
 
     def _finish(self, job: Job, state: str, result=None, error=None, status: int = 200) -> None:
         job.result, job.error, job.status = result, error, status
+        shutil.rmtree(job.folder, ignore_errors=True)  # before the state: a finished job has left no upload behind
         job.finished = time.monotonic()
         job.state = state  # last: a reader that sees "done" sees the result
-        shutil.rmtree(job.folder, ignore_errors=True)
 
     def _ensure_worker(self, job: Job | None) -> None:
         if self._process is not None and self._process.is_alive():
