@@ -11,7 +11,7 @@ and at most GAP under the best hit). Summed over the folds, per setup and query 
 
 - off-topic answers shown / answers shown (a hit outside the analysis, the need's `docs` and its
   `ontopic`, shown as an answer);
-- needs answered (an answer shown) / needs, right chapter at 1 and within 5;
+- needs answered (an answer shown) / needs, right chapter at 1 (in the order shown: by relevance, scan.shown) and within 5;
 - off-topic queries refused (no answer shown) / off-topic queries.
 
     scan eval mixed --index /tmp/mixed                                      # the three setups,
@@ -23,6 +23,8 @@ and at most GAP under the best hit). Summed over the folds, per setup and query 
 The candidates of every query are read once (search as it is, through the same functions) and kept
 in a pickle beside the first index (`--cache`); the variants are then replayed from it. `--split
 test` fits on all of dev and reports the test half: the one look at test, made at the end.
+`--from-need ID` reports the shipped model on the dev needs from ID on (file order): needs added after
+the model was fitted are held out for it, a check of the CV estimate that needs no refit.
 Feature variants (VARIANTS) add features to the five of the shipped model, computed from the same
 pool of rated candidates as search has at hand.
 """
@@ -311,7 +313,8 @@ def tally(queries: list[Query], ratings: dict[int, np.ndarray], rule: Rule) -> d
             if s and q.off[i]:
                 t["shown_off"] += 1
                 t["offlist"].append((q.need, q.docs[i]))
-        t["ch1"] += bool(q.right[top[0]])
+        first = min(top, key=lambda i: (-r[i], top.index(i)))  # rank 1 in the order shown (scan.shown)
+        t["ch1"] += bool(q.right[first])
         t["ch5"] += bool(any(q.right[i] for i in top))
     return out
 
@@ -359,6 +362,15 @@ def show(label: str, result: dict, setups: list[str], verbose: bool = False) -> 
     print("\n".join(parts))
 
 
+def need_ids_from(first: str) -> set[str]:
+    """The ids of eval/mixed.toml's needs from `first` on, in file order."""
+    needs, _ = evalmixed.load_mixed(evalmixed.default_mixed_file())
+    ids = [n.id for n in needs]
+    if first not in ids:
+        raise SystemExit(f"Error: no need {first!r} in {evalmixed.default_mixed_file()}")
+    return set(ids[ids.index(first) :])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--setup", action="append", required=True, help="name=INDEX_DIR (repeat)")
@@ -371,6 +383,11 @@ def main() -> None:
     parser.add_argument("--demote", type=float, default=relevance.DEMOTE)
     parser.add_argument("-C", type=float, default=10.0, help="the logistic regression's inverse regularisation")
     parser.add_argument("--english-rule", default=None, help="FLOOR,GAP for English queries only (default: as Swedish)")
+    parser.add_argument(
+        "--from-need",
+        help="report only the needs from this id on (file order; no off-topic queries): e.g. needs added after "
+        "the shipped model was fitted, which are held out for it",
+    )
     parser.add_argument("--sweep", action="store_true", help="CV over floors and gaps, one line each")
     parser.add_argument("--verbose", action="store_true", help="list the off-topic answers (need, document)")
     args = parser.parse_args()
@@ -403,6 +420,16 @@ def main() -> None:
         show("shipped model, test", shipped(test, rule), names, args.verbose)
         return
     dev = [q for q in queries if q.split == "dev"]
+    if args.from_need:
+        later = need_ids_from(args.from_need)
+        held = [q for q in dev if q.need in later]
+        show(
+            f"shipped model on the dev needs from {args.from_need} on (held out for it)",
+            shipped(held, rule),
+            names,
+            args.verbose,
+        )
+        return
     if args.sweep:  # one line per variant and floor: totals and the mixed library's off-topic answers per language
         for variant in variants:
             for floor in (40.0, 45.0, 50.0, 55.0, 60.0, 65.0):

@@ -107,3 +107,29 @@ def test_corroboration_prefers_a_passage_echoed_by_other_documents(cv):
     assert value[1] > value[3]  # echoes the analysis; the neighbouring theme does not
     alone = make_query(cv, n=4, units=units, docs=["analysis.md"] * 4)
     assert np.all(cv.corroboration(alone)[:, 0] == 0)
+
+
+def test_chapter_at_1_counts_the_hit_shown_first_the_best_rated_of_the_top_5(cv):
+    """As `scan eval mixed` counts it since hits are listed by relevance (scan.shown): rank 1 is the
+    best-rated hit of the top 5, not the search's first."""
+    q = make_query(cv, n=6)
+    q.right[:] = False
+    q.right[2] = True  # a right chapter third in the search's order
+    rated = np.array([60.0, 55.0, 90.0, 40.0, 30.0, 20.0])
+    assert cv.tally([q], {0: rated}, cv.Rule())[("mixed", "en")]["ch1"] == 1
+    rated[2] = 58.0  # no longer the best rated: the first hit shown is not a right chapter
+    assert cv.tally([q], {0: rated}, cv.Rule())[("mixed", "en")]["ch1"] == 0
+    q.right[0] = True  # equal ratings keep the search's order
+    rated[:] = 50.0
+    assert cv.tally([q], {0: rated}, cv.Rule())[("mixed", "en")]["ch1"] == 1
+
+
+def test_from_need_takes_the_needs_from_that_id_on_in_file_order(cv):
+    from scan import evalmixed
+
+    needs, _ = evalmixed.load_mixed(evalmixed.default_mixed_file())
+    ids = [n.id for n in needs]
+    assert cv.need_ids_from(ids[-3]) == set(ids[-3:])
+    assert cv.need_ids_from(ids[0]) == set(ids)
+    with pytest.raises(SystemExit):
+        cv.need_ids_from("no-such-need")

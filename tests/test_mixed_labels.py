@@ -39,11 +39,15 @@ def test_every_label_names_a_chapter_of_the_analysis_or_a_library_document():
         assert need.sv.strip() and need.en.strip() and need.sv != need.en
 
 
-def test_the_halves_are_balanced_and_ids_are_unique():
+def test_every_need_has_a_split_the_test_half_is_kept_and_ids_are_unique():
     needs, off = evalmixed.load_mixed(evalmixed.default_mixed_file())
     ids = [n.id for n in needs] + [o.id for o in off]
     assert len(ids) == len(set(ids))
     splits = Counter(n.split for n in needs)
     assert set(splits) == {"dev", "test"}
-    assert abs(splits["dev"] - splits["test"]) <= 3
+    # The halves are no longer equal: dev was grown on 2026-11-28 with needs of the kind that fails in
+    # English, and none were added to test so its figures stay comparable. Test must not shrink below the
+    # 32 needs it had then, and dev must stay at least as large (choices are made on dev).
+    assert splits["test"] >= 32
+    assert splits["dev"] >= splits["test"]
     assert {o.split for o in off} == {"dev", "test"}

@@ -90,7 +90,8 @@ def evaluate(task, data_file, modes, model, libraries, pdfs, seeds, index_dir, a
             )
         t = support.top3
         click.echo(
-            f"top 3 supporting quotes, test claims: {t['supporting_quotes']} quotes for {t['claims']} claims; "
+            f"top 3 supporting quotes, test claims: {t['supporting_quotes']} quotes for {t['claims']} claims "
+            f"({t['with_supporting']} with one among their first five); "
             f"{t['countering']} labelled counters, {t['mentions']} labelled mentions, {t['not_judged']} not judged"
             + (
                 f" ({t['claims_skipped']} claims skipped: their sentences are not in this index)"

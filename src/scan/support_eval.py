@@ -201,7 +201,8 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair], split: str = "
     """For each claim of `split`: its first three quotes marked `supports`; how many are labelled
     `counters` for that claim, and how many are not labelled at all (not judged). Claims none of
     whose labelled sentences is a quote unit of `index` (written for another library) are skipped
-    and counted. The same counts by round of the labelled set under `by_round`."""
+    and counted; `with_supporting`: claims with a `supports` quote among their first five (what
+    `scan quotes` shows by default). The same counts by round of the labelled set under `by_round`."""
     from scan.quotes import find_quotes
 
     in_index = {" ".join(row[0].split()) for row in index.db.execute("SELECT text FROM sentences")}
@@ -212,17 +213,26 @@ def top3_check(index: Index, encoder: Encoder, pairs: list[Pair], split: str = "
         rounds[p.claim] = p.round
 
     def counts() -> dict[str, int]:
-        return {"claims": 0, "supporting_quotes": 0, "countering": 0, "mentions": 0, "not_judged": 0}
+        return {
+            "claims": 0,
+            "with_supporting": 0,
+            "supporting_quotes": 0,
+            "countering": 0,
+            "mentions": 0,
+            "not_judged": 0,
+        }
 
     out: dict = {**counts(), "claims_skipped": 0, "by_round": {}}
     for claim in sorted({p.claim for p in pairs if p.split == split}):
         if not in_index & set(labelled[claim]):
             out["claims_skipped"] += 1
             continue
-        quotes = [q for q in find_quotes(index, encoder, claim, k=10, check=False) if q.support == "supports"][:3]
+        found = find_quotes(index, encoder, claim, k=10, check=False)
+        quotes = [q for q in found if q.support == "supports"][:3]
         by_round = out["by_round"].setdefault(str(rounds[claim]), counts())
         for tally in (out, by_round):
             tally["claims"] += 1
+            tally["with_supporting"] += any(q.support == "supports" for q in found[:5])
             for q in quotes:
                 tally["supporting_quotes"] += 1
                 gold = labelled[claim].get(" ".join(q.text.split()))
