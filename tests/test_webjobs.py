@@ -233,3 +233,21 @@ def test_a_job_queued_while_the_worker_starts_says_the_model_is_loading(index_di
         assert jobs.describe(job) == "klar"
     finally:
         jobs.close()
+
+
+def test_a_job_page_never_shows_a_result_beside_the_progress(index_dir, warm_jobs, tmp_path):
+    """The dispatcher sets a job's result just before its state; a page rendered in between shows the
+    progress only (a loaded machine once showed the chart under "Klassificerar …")."""
+    from scan.webjobs import Job
+
+    client = TestClient(create_app(index_dir, TAXONOMY, jobs=warm_jobs, job_wait=0), raise_server_exceptions=False)
+    done = warm_jobs.submit("kort.txt", *_upload(tmp_path, FAST))
+    assert _wait(lambda: not done.active, 300) and done.state == "done", done.error
+    between = Job("mellan-resultat-och-tillstand", "kort.txt", tmp_path / "x", tmp_path / "x" / "upload.txt")
+    between.state, between.result = "running", done.result  # as _finish leaves it for a moment
+    warm_jobs._jobs[between.id] = between
+    r = client.get(f"/klassificera/jobb/{between.id}")
+    assert r.status_code == 200 and 'id="job"' in r.text and 'id="trendprofil"' not in r.text
+    between.state = "done"
+    r = client.get(f"/klassificera/jobb/{between.id}")
+    assert 'id="job"' not in r.text and 'id="trendprofil"' in r.text

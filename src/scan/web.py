@@ -303,7 +303,7 @@ def create_app(
             title="Klassificera en rapport",
             active="/klassificera",
             text=job.text,
-            result=job.result,
+            result=None if job.active else job.result,  # (set just before the state: no result beside the progress)
             max_mb=max_upload_mb,
             job=job,
             progress=jobs.describe(job),

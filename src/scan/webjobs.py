@@ -240,8 +240,8 @@ class Jobs:
                 return
 
     def _finish(self, job: Job, state: str, result=None, error=None, status: int = 200) -> None:
+        shutil.rmtree(job.folder, ignore_errors=True)  # first: a job seen finished has left no upload behind
         job.result, job.error, job.status = result, error, status
-        shutil.rmtree(job.folder, ignore_errors=True)  # before the state: a finished job has left no upload behind
         job.finished = time.monotonic()
         job.state = state  # last: a reader that sees "done" sees the result
 
