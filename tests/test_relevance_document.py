@@ -116,3 +116,30 @@ def test_a_passage_of_a_neighbouring_theme_is_a_near_miss_and_the_answering_docu
         for line in search(relevance.Model((4.0, 0.0, 0.0, 0.0, 0.0), 0.5), "--json").splitlines()
     ]
     assert "idrott.md" in without
+
+
+def test_a_passage_is_rated_the_same_whatever_the_number_of_hits_asked_for():
+    """The document and BM25 features compare with the RATE_POOL best candidates only: a search of 50 rates its
+    first 20 as a search of 20 does, and a candidate further down against those 20 and itself, not the rest."""
+    encoder = HashEncoder(256)
+    n = relevance.RATE_POOL + 10
+    texts = {
+        pid: f"Rapport {pid % 4}: äldreomsorgen behöver {'fler undersköterskor' if pid % 3 else 'nya lokaler'} år {pid}."
+        for pid in range(1, n + 1)
+    }
+    passages = {pid: Passage(f"doc{pid % 5}.md", pid, t, 0, len(t), (), language="sv") for pid, t in texts.items()}
+    matrix = encoder.encode_passages(list(texts.values()))
+    query = "undersköterskor i äldreomsorgen"
+    q = encoder.encode_queries([query])[0]
+    bm25 = {pid: float(pid % 7) for pid in texts}
+    bm25[n] = 100.0  # the best keyword score of all lies beyond the first RATE_POOL
+
+    def feats(ids):
+        return relevance.hit_features(ids, encoder, query, q, passages, lambda ii: matrix[[i - 1 for i in ii]], bm25)
+
+    ids = list(range(1, n + 1))
+    many, pool = feats(ids), feats(ids[: relevance.RATE_POOL])
+    assert all(many[pid] == pool[pid] for pid in pool)  # the first RATE_POOL: as in a search of RATE_POOL
+    for extra in ids[relevance.RATE_POOL :]:  # further down: against the pool and itself, not the others
+        assert many[extra] == feats(ids[: relevance.RATE_POOL] + [extra])[extra]
+    assert many[n][4] == 1.0  # its own BM25 is the best of the pool and itself

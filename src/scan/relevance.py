@@ -25,7 +25,8 @@ library's own language means and gave a recipe query relevance 99 in a one-langu
   count more than common ones, which the plain `keywords` share cannot tell.
 
 The last two compare a candidate with the others of the same search (the RATE_POOL best of the
-query), never with statistics of the whole library, so an off-topic query's best candidate gets
+query; a candidate further down, in a search of more hits, with those and itself, so that a
+passage's relevance does not depend on how many hits were asked for), never with statistics of the whole library, so an off-topic query's best candidate gets
 `document` 0 whatever the library holds: the floor still refuses it by its `centred` cosine.
 
 The model was fitted on the hits of the labelled dev queries of eval/mixed.toml in BOTH setups:
@@ -166,12 +167,22 @@ def hit_features(
     matrix = vectors(ids)
     langs = [passages[pid].language if passages[pid].language in means else view.language for pid in ids]
     centred = [centred_cosine(view, matrix[i], means[lang]) for i, lang in enumerate(langs)]
-    document = document_gaps([passages[pid].doc_id for pid in ids], centred)
+    docs = [passages[pid].doc_id for pid in ids]
     keyword = [max(float((bm25 or {}).get(pid, 0.0)), 0.0) for pid in ids]
-    top = max(keyword) or 1.0
+    # The comparisons are with the RATE_POOL best candidates (and the candidate itself), however many are rated, so
+    # that a passage's relevance does not depend on -k: a search of 50 rates its first 20 exactly as a search of 10.
+    n = min(len(ids), RATE_POOL)
+    document = document_gaps(docs[:n], centred[:n])
+    best_of: dict[str, float] = {}
+    for doc, c in zip(docs[:n], centred[:n]):
+        best_of[doc] = max(best_of.get(doc, c), c)
+    best, top = max(centred[:n]), max(keyword[:n])
+    for c, doc in zip(centred[n:], docs[n:]):
+        document.append(max(best_of.get(doc, c), c) - max(best, c))
+    tops = [top or 1.0] * n + [max(top, s) or 1.0 for s in keyword[n:]]
     return {
-        pid: features(c, keyword_share(view, passages[pid].text), lang != view.language, d, s / top)
-        for pid, c, lang, d, s in zip(ids, centred, langs, document, keyword)
+        pid: features(c, keyword_share(view, passages[pid].text), lang != view.language, d, s / t)
+        for pid, c, lang, d, s, t in zip(ids, centred, langs, document, keyword, tops)
     }
 
 
