@@ -167,32 +167,27 @@ def hit_features(
     matrix = vectors(ids)
     langs = [passages[pid].language if passages[pid].language in means else view.language for pid in ids]
     centred = [centred_cosine(view, matrix[i], means[lang]) for i, lang in enumerate(langs)]
-    docs = [passages[pid].doc_id for pid in ids]
-    keyword = [max(float((bm25 or {}).get(pid, 0.0)), 0.0) for pid in ids]
     # The comparisons are with the RATE_POOL best candidates (and the candidate itself), however many are rated, so
     # that a passage's relevance does not depend on -k: a search of 50 rates its first 20 exactly as a search of 10.
-    n = min(len(ids), RATE_POOL)
-    document = document_gaps(docs[:n], centred[:n])
-    best_of: dict[str, float] = {}
-    for doc, c in zip(docs[:n], centred[:n]):
-        best_of[doc] = max(best_of.get(doc, c), c)
-    best, top = max(centred[:n]), max(keyword[:n])
-    for c, doc in zip(centred[n:], docs[n:]):
-        document.append(max(best_of.get(doc, c), c) - max(best, c))
-    tops = [top or 1.0] * n + [max(top, s) or 1.0 for s in keyword[n:]]
+    document = document_gaps([passages[pid].doc_id for pid in ids], centred, RATE_POOL)
+    keyword = [max(float((bm25 or {}).get(pid, 0.0)), 0.0) for pid in ids]
+    top = max(keyword[:RATE_POOL])
     return {
-        pid: features(c, keyword_share(view, passages[pid].text), lang != view.language, d, s / t)
-        for pid, c, lang, d, s, t in zip(ids, centred, langs, document, keyword, tops)
+        pid: features(c, keyword_share(view, passages[pid].text), lang != view.language, d, s / (max(top, s) or 1.0))
+        for pid, c, lang, d, s in zip(ids, centred, langs, document, keyword)
     }
 
 
-def document_gaps(doc_ids: Sequence[str], centred: Sequence[float]) -> list[float]:
-    """For each candidate: the best `centred` of its document's candidates minus the best of all."""
+def document_gaps(doc_ids: Sequence[str], centred: Sequence[float], pool: int | None = None) -> list[float]:
+    """For each candidate: the best `centred` of its document's candidates minus the best of all. With
+    `pool`, the candidates compared with are the first `pool` (in rank order); one further down is
+    compared with those and itself."""
+    n = len(centred) if pool is None else pool
     best_of: dict[str, float] = {}
-    for doc, c in zip(doc_ids, centred):
+    for doc, c in zip(doc_ids[:n], centred[:n]):
         best_of[doc] = max(best_of.get(doc, c), c)
-    best = max(centred, default=0.0)
-    return [best_of[doc] - best for doc in doc_ids]
+    best = max(centred[:n], default=0.0)
+    return [max(best_of.get(doc, c), c) - max(best, c) for doc, c in zip(doc_ids, centred)]
 
 
 def rate(
