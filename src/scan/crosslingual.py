@@ -237,7 +237,8 @@ def dense_candidates(
         from scan.reference import reference_means
 
         neutral = reference_means(encoder)
-    s = scores(space, query_vector, language or query_language(query), method, raw, neutral)
+    lang = language or query_language(query)
+    s = scores(space, query_vector, lang, method, raw, neutral)
     if allowed is not None:  # a bitmap over passage ids, read at each row's id
         wanted = _ids(allowed)
         bits = np.zeros(max(int(space.ids.max(initial=-1)), int(wanted.max(initial=-1))) + 1, dtype=bool)
@@ -245,7 +246,6 @@ def dense_candidates(
         keep = bits[space.ids]
     else:
         keep = np.ones(len(s), dtype=bool)
-    lang = language or query_language(query)
     if FEEDBACK_BETA > 0 and lang == "en" and (len(space.means) < 2 or method in CENTRED):
         s = _feedback(space, s, query_vector, lang, keep, neutral)
     if method == "balance" and len(space.means) == 2:

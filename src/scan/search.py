@@ -107,7 +107,7 @@ def search(
         ranked = keyword[:k]
     else:
         cosine = dict(dense)
-        missing = [pid for pid in [p for p, _ in keyword] + list(across) if pid not in cosine]
+        missing = [pid for pid in dict.fromkeys([*(p for p, _ in keyword), *across]) if pid not in cosine]
         if missing and score_of is not None:  # keyword-only candidates: their exact score, not a guess
             cosine |= {pid: score_of(pid) for pid in missing}
         top = max((s for _, s in keyword), default=1.0) or 1.0
