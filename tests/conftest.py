@@ -76,6 +76,20 @@ def corpus_index(e5, tmp_path_factory):
 
 
 @pytest.fixture
+def idx(mini, tmp_path, monkeypatch):
+    """The `mini` fixture library ingested through the CLI with the hash encoder (SCAN_MODEL stays set)."""
+    from click.testing import CliRunner
+
+    from scan.cli import main
+
+    monkeypatch.setenv("SCAN_MODEL", "hash")
+    path = tmp_path / "idx"
+    result = CliRunner().invoke(main, ["ingest", str(mini), "--index", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0
+    return path
+
+
+@pytest.fixture
 def run(monkeypatch):
     """`run("search", "q", "--index", idx)`: the scan CLI in this process, with the hash encoder."""
     from click.testing import CliRunner

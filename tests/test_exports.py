@@ -7,7 +7,6 @@ import json
 
 import docx
 import openpyxl
-import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
@@ -17,15 +16,6 @@ from scan.exports import Entry, Table, citation, docx_bytes, xlsx_bytes
 TAXONOMY = str(FIXTURES / "mini-trends.toml")
 QUERY = "rekrytera undersköterskor"
 CLAIM = "kommunen har svårt att rekrytera undersköterskor"
-
-
-@pytest.fixture
-def idx(mini, tmp_path, monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    path = tmp_path / "idx"
-    result = CliRunner().invoke(main, ["ingest", str(mini), "--index", str(path)], catch_exceptions=False)
-    assert result.exit_code == 0
-    return path
 
 
 def flat(text: str) -> str:  # exports give each text on one line

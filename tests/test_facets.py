@@ -3,7 +3,6 @@
 
 import json
 
-import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
@@ -16,14 +15,6 @@ from scan.trends import load_or_train
 
 TAXONOMY = FIXTURES / "mini-trends.toml"
 QUERY = "rekrytera undersköterskor och parkering"
-
-
-@pytest.fixture
-def idx(mini, tmp_path, monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    path = tmp_path / "idx"
-    CliRunner().invoke(main, ["ingest", str(mini), "--index", str(path)], catch_exceptions=False)
-    return path
 
 
 def run(*args, ok=True):

@@ -43,14 +43,6 @@ def rated(monkeypatch):
     monkeypatch.setattr(relevance, "rate", _fake_rate)
 
 
-@pytest.fixture
-def idx(mini, tmp_path, monkeypatch):
-    monkeypatch.setenv("SCAN_MODEL", "hash")
-    path = tmp_path / "idx"
-    CliRunner().invoke(main, ["ingest", str(mini), "--index", str(path)], catch_exceptions=False)
-    return path
-
-
 def run(*args):
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert result.exit_code == 0, result.output
