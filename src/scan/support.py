@@ -6,12 +6,10 @@ skims for them, and weighs them with a small logistic regression:
 - the cosine between the claim and the sentence (the encoder's view of "same topic");
 - the share of the claim's content words (stems) that the sentence repeats;
 - polarity: a negation ("inte", "ej", "ingen", "aldrig", "utan", "not", "never", "cannot" …) in
-  one of the two and not in the other; not an idiom ("inte minst", "not least", "inte bara") nor
-  one inside a clause naming a group ("de som aldrig använder internet"): scan.support_reading;
+  one of the two and not in the other;
 - direction: the claim says something grows (ökar, växer, stärks, befäster, fler, högre, increase,
   rise, bolster …) and the sentence says it shrinks (minskar, krymper, försvagas, urholkas,
-  undergräver, färre, lägre, decrease, fall, erode, undermine, lindra, ease …), or the other way
-  round (a claim of a need, "behöver stärka", does not agree with a change that happened); read near
+  undergräver, färre, lägre, decrease, fall, erode, undermine …), or the other way round; read near
   the words the two share, when they share any; a comparative comparing two subjects ("snabbare
   än B") is no direction (scan.support_direction);
 - a claim that generalises (alla, alltid, bara, every, only …) against a sentence that limits
@@ -28,10 +26,8 @@ skims for them, and weighs them with a small logistic regression:
   ("vanligare bland barn än bland äldre" against "barn 4,5 procent … äldre 11,4 procent"), or a
   majority against the share a sentence gives (scan.support_cues). Compounds and affixes count
   for the evaluative words ("kompetensbrist", "konkurrensfördel", "riskfri", "oproblematisk"),
-  and "från 3,5 till 0,5" is a direction. A claim comparing two subjects ("snabbare än", "snarare
-  än", "rather than") is never supported by a sentence that does not order the same two the same
-  way, nor a claim of a change ("ökar") by a sentence that states no change near the words the two
-  share (`unverified`).
+  and "från 3,5 till 0,5" is a direction. A claim comparing two subjects is never supported by a
+  sentence that does not order the same two the same way (`unverified`).
 
 Topic words match on their stems, or on their first PREFIX letters ("digitaliseras",
 "digitalisering").
@@ -66,7 +62,6 @@ from scan.support_pairs import NEAR
 from scan.support_pairs import antonym as _antonym
 from scan.support_pairs import opposite_prefix as _opposite_prefix
 from scan.support_pairs import shares as _shares
-from scan.support_reading import also, change_unstated, need_only, negations
 
 LABELS = ("supports", "mentions", "counters")
 
@@ -76,9 +71,7 @@ NEGATIONS = frozenset(
     "not no never cannot can't won't don't doesn't isn't aren't without none nor rarely seldom hardly".split()
 )
 GENERAL = frozenset("alla allt alltid samtliga bara enbart endast every all always only everyone".split())
-LIMITING = frozenset(
-    "vissa viss visst många delvis somliga någon några även också både some many partly not also both".split()
-)  # "ett visst mått av polarisering": a certain degree
+LIMITING = frozenset("vissa många delvis somliga någon några även också både some many partly not also both".split())
 # words that carry no topic: auxiliaries and quantities
 _NOT_TOPIC = frozenset(
     "kommer kunna kan ska skulle blir bli har hade vara var allt flesta många will would can".split()
@@ -127,18 +120,69 @@ FEATURES = (
     "comparison_opposite",
 )
 
-# Fitted on the dev half of eval/quote_support.toml (rounds 1–6) with the default encoder (python -m scan.support_eval --fit).
+# Fitted on the dev half of eval/quote_support.toml with the default encoder (python -m scan.support_eval --fit).
 # Rows: supports, mentions, counters; columns: FEATURES (standardised with MEAN and SCALE).
-MEAN = np.array([0.8683, 0.3261, 0.1116, 0.0334, 0.0757, 0.1328, 0.0398, 0.1806, 0.0305, 0.1102, 0.0624, 0.0027, 0.0266, 0.012])  # fmt: skip
-SCALE = np.array([0.0277, 0.2796, 0.3148, 0.1202, 0.2645, 0.3394, 0.1956, 0.3847, 0.1721, 0.3132, 0.2419, 0.0515, 0.1608, 0.1087])  # fmt: skip
-WEIGHTS = np.array([
-    [0.1633, 0.3027, 0.2018, -0.0295, -0.5874, 0.2644, -0.1692, -0.0709, -0.0949, 0.143, -0.1001, -0.0858, -0.5872, -0.446],
-    [-0.1743, -0.5206, 0.572, -0.479, -0.1055, -0.0618, -0.1438, -0.0313, -0.0946, 0.0012, -0.0767, -0.1446, -0.0442, -0.0134],
-    [0.0111, 0.2179, -0.7739, 0.5085, 0.6929, -0.2025, 0.313, 0.1023, 0.1896, -0.1442, 0.1768, 0.2305, 0.6314, 0.4594],
-])  # fmt: skip
-BIAS = np.array([0.008, 0.4695, -0.4775])
+MEAN = np.array(
+    [0.8729, 0.3844, 0.1497, 0.052, 0.0924, 0.1433, 0.035, 0.2611, 0.0573, 0.1115, 0.0892, 0.0064, 0.0478, 0.0191]
+)
+SCALE = np.array(
+    [0.0252, 0.2942, 0.3568, 0.1524, 0.2895, 0.3504, 0.1839, 0.4393, 0.2325, 0.3147, 0.285, 0.0796, 0.2133, 0.1369]
+)
+WEIGHTS = np.array(
+    [
+        [
+            0.0413,
+            0.6505,
+            0.2872,
+            -0.0659,
+            -0.8316,
+            0.5071,
+            -0.5254,
+            -0.0944,
+            -0.0574,
+            0.1713,
+            -0.1895,
+            -0.0641,
+            -0.609,
+            -0.5689,
+        ],
+        [
+            -0.0827,
+            -0.8475,
+            0.3459,
+            -0.4424,
+            -0.1162,
+            -0.1935,
+            0.0933,
+            0.0259,
+            -0.1432,
+            -0.0052,
+            -0.0601,
+            -0.2157,
+            -0.2354,
+            0.0657,
+        ],
+        [
+            0.0413,
+            0.1971,
+            -0.6331,
+            0.5083,
+            0.9479,
+            -0.3136,
+            0.4321,
+            0.0685,
+            0.2006,
+            -0.1661,
+            0.2495,
+            0.2798,
+            0.8445,
+            0.5032,
+        ],
+    ]
+)
+BIAS = np.array([-0.3179, 0.4325, -0.1146])
 # the cosines of the dev pairs (another encoder's, e.g. the test encoder `hash`, are clipped to them)
-COSINE_RANGE = (0.785, 0.9492)
+COSINE_RANGE = (0.8095, 0.947)
 # a sentence that leans to `supports` (likelier than `mentions`) but carries one of these cues is
 # marked `counters` (chosen on dev by cross-validation over claims: countering pairs marked
 # `supports` 1 against 3, accuracy 0.738 against 0.720, no supporting pair lost; the limit cue
@@ -159,8 +203,8 @@ VETO = (
 # offered as support is far worse than a supporting one shown as "nämner"; the support threshold at most
 # what a cue-free restatement of the claim reaches (restatement_cap). The price is recall: about a third of
 # the supporting pairs reach SUPPORT_THRESHOLD (the README gives the figures).
-COUNTER_THRESHOLD = 0.6
-SUPPORT_THRESHOLD = 0.75  # the least P(supports) for the mark (ties: the stricter)
+COUNTER_THRESHOLD = 0.55
+SUPPORT_THRESHOLD = 0.8  # the least P(supports) for the mark (ties: the stricter)
 
 
 def _words(text: str) -> list[str]:
@@ -218,34 +262,30 @@ def _sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def _topic(claim_words: list[str]) -> set[str]:
-    """The claim's topic words: stems that are no stop word, direction, auxiliary or negation."""
-    stop = stop_stems()
-    return {
-        s
-        for w, s in zip(claim_words, stems(claim_words))
-        if s not in stop and len(s) > 2 and not _direction(w) and w not in _NOT_TOPIC and w not in NEGATIONS
-    }
-
-
 def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
     """The cue features of one (claim, sentence) pair, in the order of FEATURES."""
     claim_words, sentence_words = _words(claim), _words(sentence)
-    claim_stems = _topic(claim_words)
+    stop = stop_stems()
+    claim_stems = {
+        s
+        for w, s in zip(claim_words, stems(claim_words))
+        if s not in stop and len(s) > 2 and not _direction(w) and w not in _NOT_TOPIC and w not in NEGATIONS
+    }  # the claim's topic words
     sentence_stems = stems(sentence_words)
     shared = [i for i, s in enumerate(sentence_stems) if _shares(s, claim_stems)]
     overlap = sum(any(_shares(s, {c}) for s in sentence_stems) for c in claim_stems) / (len(claim_stems) or 1)
 
     claim_direction, sentence_direction = directions(claim, sentence, claim_words, sentence_words, shared)
-    claim_denials, sentence_denials = negations(claim_words, NEGATIONS), negations(sentence_words, NEGATIONS)
-    claim_negated, sentence_negated = bool(claim_denials), bool(sentence_denials)
-    negation_near = not claim_negated and any(abs(j - i) <= NEAR for j in sentence_denials for i in shared)
+    claim_negated = any(w in NEGATIONS for w in claim_words)
+    sentence_negated = any(w in NEGATIONS for w in sentence_words)
+    negation_near = not claim_negated and any(
+        w in NEGATIONS and any(abs(j - i) <= NEAR for i in shared) for j, w in enumerate(sentence_words)
+    )
     harm = any(w.startswith(HARM) for w in sentence_words) and not any(w.startswith(HARM) for w in claim_words)
     general = any(w in GENERAL for w in claim_words)
     common = frozenset(_plain(claim_words) & _plain(sentence_words))
     claim_valence, sentence_valence = _valence(claim_words, common), _valence(sentence_words, common)
     limiting = any(w in LIMITING for w in sentence_words) or ("inte" in sentence_words and "alla" in sentence_words)
-    limiting = limiting or also(sentence_words)  # "inte bara", "not only"
     return np.array(
         [
             cosine,
@@ -253,7 +293,7 @@ def features(claim: str, sentence: str, cosine: float) -> np.ndarray:
             float(claim_negated != sentence_negated),
             float(claim_negated != sentence_negated) * overlap,
             float(claim_direction * sentence_direction < 0),
-            float(claim_direction * sentence_direction > 0 and not need_only(claim_words, sentence_words)),
+            float(claim_direction * sentence_direction > 0),
             float(general and (limiting or sentence_negated)),
             float(any(w in CONTRAST for w in sentence_words)),
             float(negation_near),
@@ -330,20 +370,9 @@ def mark(claim: str, sentence: str, cosine: float) -> str:
 
 def unverified(pairs: list[tuple[str, str]]) -> np.ndarray:
     """Pairs (claim, sentence) where the claim compares two subjects ("A växer snabbare än B") and the
-    sentence does not order the same two the same way (scan.support_cues.comparison_unverified), or
-    the claim states a change the sentence does not: such a sentence is never marked `supports`."""
-    return np.array(
-        [comparison_unverified(claim, sentence) or _change_unstated(claim, sentence) for claim, sentence in pairs],
-        dtype=bool,
-    )
-
-
-def _change_unstated(claim: str, sentence: str) -> bool:
-    """The claim states a change the sentence does not state near the words the two share
-    (scan.support_reading.change_unstated)."""
-    claim_words, sentence_words = _words(claim), _words(sentence)
-    shared = [i for i, s in enumerate(stems(sentence_words)) if _shares(s, _topic(claim_words))]
-    return change_unstated(*directions(claim, sentence, claim_words, sentence_words, shared))
+    sentence does not order the same two the same way: such a sentence is never marked `supports`
+    (scan.support_cues.comparison_unverified)."""
+    return np.array([comparison_unverified(claim, sentence) for claim, sentence in pairs], dtype=bool)
 
 
 def summary(marks: list[str]) -> str:

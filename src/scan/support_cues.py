@@ -38,10 +38,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?$")
 MORE = frozenset(
     "fler flera mer mera större högre snabbare vanligare oftare dyrare längre bättre starkare tyngre bredare "
     "more further greater larger bigger higher faster quicker commoner costlier longer better stronger outpace outpaces "
-    "exceed exceeds exceeded "
-    "snarare hellre rather sooner".split()  # "A snarare än B", "A rather than B": A before B
+    "exceed exceeds exceeded".split()
 )
-RATHER = frozenset("snarare hellre rather sooner".split())
 LESS = frozenset(
     "färre mindre lägre långsammare ovanligare billigare kortare sämre svagare smalare "
     "less fewer lower smaller slower cheaper shorter worse weaker rarer".split()
@@ -102,9 +100,7 @@ def _comparison(words: list[str]) -> tuple[int, set[str], set[str]] | None:
             continue
         sign = 1 if words[before[-1]] in more else -1
         topic = _topic(words)
-        # "A rather than B": A is what stands just before "rather", not the subject of the clause
-        start = max(0, before[-1] - 2) if words[before[-1]] in RATHER else 0
-        left, right = {s for s in topic[start:a] if s}, {s for s in topic[a + width : a + width + 8] if s}
+        left, right = {s for s in topic[:a] if s}, {s for s in topic[a + width : a + width + 8] if s}
         return sign, left - right, right - left
     return None
 
