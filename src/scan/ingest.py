@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from scan.kinds import annotate
 from scan.metadata import refresh as refresh_metadata
 from scan.parse import read_document, supported
 from scan.sentences import quote_units
-from scan.sources import SourceList, load_sources
+from scan.sourcetree import SourceTree
 from scan.split import SplitSettings, split_document
 from scan.store import Index, IndexWriter
 
@@ -74,7 +75,9 @@ def ingest(
             f"found no files to ingest in {', '.join(str(p) for p in paths)}",
             "give Markdown, text, PDF, Word or HTML files, or folders that hold them",
         )
-    source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
+    source_lists: dict[Path, SourceTree] = {  # every sources.toml above the files (scan.sourcetree)
+        root: SourceTree(root, [d for _, d, r in files if r == root]) for root in {r for _, _, r in files}
+    }
     settings = {"split": asdict(split), "batch_size": batch_size}
     if hasattr(encoder, "batch_precision"):  # the default model: bfloat16 batches where the CPU has them
         settings["precision"] = encoder.batch_precision()
@@ -83,7 +86,9 @@ def ingest(
         todo = []
         same = []  # files unchanged since the last ingest: their sources.toml entry may have changed
         seen: set[str] = set()
-        for file, doc_id, root in files:
+        known = _same_files(files, stored)  # a file stored under another id (named alone, then its folder)
+        for file, name, root in files:
+            doc_id = known.get(name, name)  # `name`, its path from `root`, still finds its sources.toml entry
             seen.add(doc_id)
             try:
                 raw_hash = hashlib.sha256(read_input(file, max_bytes)).hexdigest()
@@ -92,9 +97,9 @@ def ingest(
                 continue
             if doc_id in stored and stored[doc_id][0] == raw_hash:
                 report.unchanged.append(doc_id)
-                same.append((file, doc_id, source_lists[root].document_metadata(doc_id)))
+                same.append((file, doc_id, source_lists[root].document_metadata(name)))
                 continue
-            todo.append((file, doc_id, root))
+            todo.append((file, doc_id, root, name))
         roots = {str(p.resolve()) for p in paths if p.is_dir()}
         files_given = {str(p.resolve()) for p in paths if p.is_file()}
         for doc_id, (_, stored_path) in stored.items():
@@ -114,10 +119,10 @@ def ingest(
         parsed = []
         run = VectorRun(encoder, batch_size, warm=bool(todo))  # encodes in the background while files are read
         try:
-            for file, doc_id, root in todo:
+            for file, doc_id, root, name in todo:
                 bar.set_postfix_str(printable(file.name)[:40])
                 try:
-                    doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id), max_bytes)
+                    doc = read_document(file, doc_id, source_lists[root].document_metadata(name), max_bytes)
                 except ScanError as exc:
                     report.skipped.append((printable(file), _reason(file, exc)))
                     bar.update(1)
@@ -143,6 +148,27 @@ def ingest(
     return report
 
 
+def _same_files(files: list[tuple[Path, str, Path]], stored: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Path from its root -> stored doc_id, for each file the index holds under another id.
+
+    The same file on disk is one document however it is named: `scan ingest bibliotek/pdfs/plan.pdf`
+    stores it as `plan.pdf`, and a later `scan ingest bibliotek` finds it there instead of adding
+    `pdfs/plan.pdf` beside it (every hit from it was listed twice). An id that another file of
+    this run has as its own, or that two files would share, is left alone.
+    """
+    names = {name for _, name, _ in files}
+    at = {}
+    for doc_id, (_, path) in stored.items():
+        if doc_id not in names:
+            at.setdefault(os.path.realpath(path), []).append(doc_id)
+    found: dict[str, str] = {}
+    for file, name, _ in files:
+        ids = at.get(os.path.realpath(file), [])
+        if name not in stored and len(ids) == 1 and ids[0] not in found.values():
+            found[name] = ids[0]
+    return found
+
+
 def _reason(file: Path, exc: ScanError) -> str:
     """The reason of a file's ScanError without the file name it starts with, and the fix; printable."""
     reason = exc.message.removeprefix(f"{printable(file)}: ").removeprefix(f"{file}: ")
@@ -165,11 +191,11 @@ def extraction_problems(report: dict) -> str:
     return "; ".join(parts)
 
 
-def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceList], present, report: IngestReport) -> bool:
+def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceTree], present, report: IngestReport) -> bool:
     """Link each folder's analysis to its reference list; True if any link changed."""
     changed = False
-    for source_list in source_lists.values():
-        doc_id = source_list.analysis
-        if doc_id and doc_id in present and doc_id not in report.removed:
-            changed |= writer.link_sources(doc_id, source_list.sources)
+    for tree in source_lists.values():
+        for doc_id, sources in tree.analyses():
+            if doc_id in present and doc_id not in report.removed:
+                changed |= writer.link_sources(doc_id, sources)
     return changed
