@@ -1,0 +1,53 @@
+"""What a strategist trips over on the web page, checked without a browser: the document page names
+the document's kind in Swedish (as Källor does), and every page declares its icon so the browser
+does not ask for /favicon.ico (a 404 that shows as an error in the browser's console)."""
+
+import re
+import shutil
+
+import pytest
+from conftest import FIXTURES
+from fastapi.testclient import TestClient
+
+from scan.embed import HashEncoder
+from scan.ingest import ingest
+from scan.web import create_app
+
+TAXONOMY = FIXTURES / "mini-trends.toml"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    root = tmp_path_factory.mktemp("webuser")
+    shutil.copytree(FIXTURES / "mini", root / "mini")
+    ingest([root / "mini"], root / "idx", HashEncoder(256))
+    app = create_app(root / "idx", TAXONOMY)
+    yield TestClient(app, raise_server_exceptions=False)
+    app.state.jobs.close()
+
+
+def test_the_document_page_names_the_kind_in_swedish(client):
+    analysis = client.get("/dokument/analys.md").text
+    line = re.search(r'<p class="cite">(.*?)</p>', analysis, re.S).group(1)
+    assert "Testby kommun · 2024 · analys · " in line and "analysis" not in line
+    notice = client.get("/dokument/parkering.txt").text
+    line = re.search(r'<p class="cite">(.*?)</p>', notice, re.S).group(1)
+    assert " · meddelande · " in line and "notice" not in line
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sok",
+        "/sok?q=rekrytera",
+        "/citat",
+        "/klassificera",
+        "/kallor",
+        "/oversikt",
+        "/dokument/analys.md",
+        "/finns-inte",
+    ],
+)
+def test_every_page_declares_its_icon_so_the_browser_asks_for_no_favicon(client, path):
+    html = client.get(path).text
+    assert re.search(r'<link rel="icon" href="data:[^"]*">', html), path
