@@ -51,3 +51,14 @@ def test_the_document_page_names_the_kind_in_swedish(client):
 def test_every_page_declares_its_icon_so_the_browser_asks_for_no_favicon(client, path):
     html = client.get(path).text
     assert re.search(r'<link rel="icon" href="data:[^"]*">', html), path
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("rapport.pdf", "filen heter .pdf men är ingen PDF"), ("Rapport.DOCX", "filen heter .docx men är ingen Word-fil")],
+)
+def test_a_report_named_pdf_or_word_that_holds_plain_text_is_refused_not_classified(client, name, message):
+    # was: read as text and shown as a result ("Ingen trend", säkerhet 100 %), as if the report had been read
+    r = client.post("/klassificera", files={"file": (name, b"not a report at all", "application/octet-stream")})
+    assert r.status_code == 400 and message in r.text and 'role="alert"' in r.text
+    assert "Ingen trend</strong>" not in r.text and "<h2>" not in r.text
