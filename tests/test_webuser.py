@@ -4,6 +4,7 @@ does not ask for /favicon.ico (a 404 that shows as an error in the browser's con
 
 import re
 import shutil
+import time
 
 import pytest
 from conftest import FIXTURES
@@ -62,3 +63,16 @@ def test_a_report_named_pdf_or_word_that_holds_plain_text_is_refused_not_classif
     r = client.post("/klassificera", files={"file": (name, b"not a report at all", "application/octet-stream")})
     assert r.status_code == 400 and message in r.text and 'role="alert"' in r.text
     assert "Ingen trend</strong>" not in r.text and "<h2>" not in r.text
+
+
+def test_evidence_of_a_text_without_pages_starts_with_its_heading_not_a_separator(client):
+    text = "# Plan\n\nKommunen måste rekrytera fler undersköterskor och lärare till äldreomsorgen och skolan.\n"
+    r = client.post("/klassificera", files={"file": ("plan.md", text.encode(), "text/markdown")})
+    deadline = time.monotonic() + 120
+    while 'id="job"' in r.text and time.monotonic() < deadline:  # the job's page until it is done
+        time.sleep(0.1)
+        r = client.get(str(r.url))
+    assert r.status_code == 200
+    cites = re.findall(r'<p class="cite">([^<]*)', r.text.split('aria-label="Resultat"')[1])
+    assert cites and all(not c.lstrip().startswith("·") for c in cites), cites
+    assert any(c.startswith("Plan · sannolikhet ") for c in cites), cites
