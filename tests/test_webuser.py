@@ -76,3 +76,18 @@ def test_evidence_of_a_text_without_pages_starts_with_its_heading_not_a_separato
     cites = re.findall(r'<p class="cite">([^<]*)', r.text.split('aria-label="Resultat"')[1])
     assert cites and all(not c.lstrip().startswith("·") for c in cites), cites
     assert any(c.startswith("Plan · sannolikhet ") for c in cites), cites
+
+
+def test_one_hit_is_one_traff_not_one_traffar(client):
+    one = client.get("/sok", params={"q": "parkeringsavgifter", "doc": "parkering.txt"}).text
+    assert re.search(r'id="traffar"[^>]*>1 träff för ”parkeringsavgifter”', one)
+    many = client.get("/sok", params={"q": "parkeringsavgifter"}).text
+    assert re.search(r'id="traffar"[^>]*>\d+ träffar för', many) and ">1 träff för" not in many
+
+
+def test_a_keyboard_user_can_skip_the_filters_to_the_hits(client):
+    html = client.get("/sok", params={"q": "rekrytera undersköterskor"}).text
+    skip = html.find('<a class="skip" href="#traffar">')
+    assert 0 < skip < html.find('type="checkbox" name="publisher"')  # before the first filter it skips
+    assert html.find('id="traffar" tabindex="-1"') > html.find("</form>")  # the target: the hit count
+    assert "Hoppa förbi filtren" not in client.get("/sok", params={"q": "  "}).text  # no hits: nothing to skip to
