@@ -12,7 +12,12 @@ first Swedish word per entry, encoded as a query), `gla` (every Swedish word of 
 passage's score, or `max` for the larger of the two scores; `shift:ALPHA` (the English vector moved
 by the mean Swedish - English difference of the parallel pairs) and `proc:LAMBDA:ALPHA` (orthogonal
 Procrustes shrunk toward the identity by LAMBDA), both fitted on scan.dualquery.parallel_pairs (the
-glossary's pairs and the trend names, never an evaluation query).
+glossary's pairs and the trend names, never an evaluation query). `oracle:ALPHA` uses the need's own
+Swedish wording from the evaluation file as the Swedish vector: a perfect translation, the upper
+bound of the whole idea (a measurement only; it reads the evaluation file, so it can never ship).
+A variant ending in `+r` also rates a Swedish hit of an English query as a hit of the Swedish text
+(the pseudo-query or the oracle's twin: its features as for that query, same language); without it
+the relevance model rates every hit with the English query, as shipped.
 
 Only English queries are searched again per variant: a Swedish query takes the shipped path (its
 hits are those of `base`); `--check-swedish` searches every Swedish query again under each variant and
@@ -30,12 +35,21 @@ from pathlib import Path
 
 import numpy as np
 
-from scan import dualquery, evalmixed, relevance
+from scan import crosslingual, dualquery, evalmixed, relevance
 from scan.search import search
 from scan.session import open_index
 
 VARIANTS = ("base", "gl:0.5", "gl:max", "gla:0.5", "glr:0.5", "shift:0.5", "proc:0.5:0.5")
 SOURCES = {"gl": "glossary", "gla": "glossary-all", "glr": "glossary+rest"}
+_shipped_vector = dualquery.swedish_vector
+TWIN: dict[str, str] = {}  # English wording -> the need's own Swedish wording (the `oracle` variant only)
+
+
+def _oracle(encoder, query, query_vector, source=None):
+    """The need's own Swedish wording as the Swedish vector: a perfect translation, an upper bound
+    of what any Swedish vector can do (measured, never a method: it reads the evaluation file)."""
+    twin = TWIN.get(query)
+    return None if twin is None else np.asarray(encoder.encode_queries([twin])[0], dtype=np.float32)
 
 
 class CachedEncoder:
@@ -56,14 +70,41 @@ class CachedEncoder:
         return np.vstack(out)
 
 
+_shipped_features = relevance.hit_features
+
+
+def _twin_text(query: str) -> str:
+    if dualquery.swedish_vector is _oracle:
+        return TWIN.get(query, "")
+    return dualquery.pseudo_query(query, dualquery.SOURCE) if dualquery.SOURCE not in ("", "map") else ""
+
+
+def _rated_in_swedish(ids, encoder, query, query_vector, passages, vectors, bm25=None):
+    """Relevance variant (`+r`): a Swedish passage of an English query gets the features it would
+    get for the Swedish text of the query (the pseudo-query, or the oracle's twin): same-language."""
+    feats = _shipped_features(ids, encoder, query, query_vector, passages, vectors, bm25)
+    twin = _twin_text(query) if crosslingual.query_language(query) == "en" else ""
+    if not twin:
+        return feats
+    twin_feats = _shipped_features(ids, encoder, twin, encoder.encode_queries([twin])[0], passages, vectors, bm25)
+    return {pid: twin_feats[pid] if passages[pid].language == "sv" else x for pid, x in feats.items()}
+
+
 def _set(variant: str, encoder, maps: dict) -> None:
     dualquery.SOURCE, dualquery.MAP, dualquery.COMBINE, dualquery.ALPHA = "", None, "mix", 0.5
+    dualquery.swedish_vector = _shipped_vector
+    relevance.hit_features = _shipped_features
     if variant == "base":
         return
+    if variant.endswith("+r"):
+        relevance.hit_features = _rated_in_swedish
+        variant = variant[:-2]
     bits = variant.split(":")
     mix = bits[-1]
     if bits[0] in SOURCES:
         dualquery.SOURCE = SOURCES[bits[0]]
+    elif bits[0] == "oracle":
+        dualquery.swedish_vector = _oracle
     elif bits[0] in ("shift", "proc"):
         key = (bits[0], float(bits[1]) if bits[0] == "proc" else 0.0)
         if key not in maps:
@@ -88,6 +129,7 @@ def figures(index_dir: Path, variants: list[str], split: str, check: bool) -> No
     needs = [n for n in needs if n.split == split]
     off = [o for o in off if o.split == split]
     swedish = {n.sv for n in needs} | {o.sv for o in off}
+    TWIN.update({n.en: n.sv for n in needs} | {o.en: o.sv for o in off})
     maps: dict = {}
     _set("base", cached, maps)
     sv_hits = {q: search(index, cached, q, k=5) for q in sorted(swedish)}
@@ -109,7 +151,7 @@ def figures(index_dir: Path, variants: list[str], split: str, check: bool) -> No
                 flush=True,
             )
         if check and variant != "base":
-            changed = [q for q in sorted(swedish) if _key(search(index, cached, q, k=10)) != _key(sv_hits[q][:10])]
+            changed = [q for q in sorted(swedish) if _key(search(index, cached, q, k=5)) != _key(sv_hits[q])]
             print(f"{index_dir.name:8s} {split} {variant:14s} Swedish queries with other hits: {len(changed)}")
     _set("base", cached, maps)
     index.close()
