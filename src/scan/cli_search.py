@@ -186,7 +186,7 @@ def quotes(
             )
             click.echo(
                 click.style("   " + _citation(c.title, c.page, c.heading), dim=True)
-                + f"  [{q.score:.3f}]  "
+                + "  "
                 + click.style(SUPPORT_WORDS.get(q.support, q.support), fg=SUPPORT_COLOURS.get(q.support), bold=True)
             )
             _echo_cites(c.cites)
