@@ -89,6 +89,21 @@ NO_HITS = "Inga träffar som svarar mot frågan"
 NEAR_MISSES = "Närmaste träffar under relevansgränsen"
 
 
+def keyword_hint(query: str) -> str | None:
+    """A line for a query of one or two words and nothing else ("klimat", "äldreomsorg personalbrist") that got no
+    answer: the relevance scale was learned on questions, and a bare word says too little about what is sought to
+    rate a passage as answering it (README, `scan search`, "Relevance"). None for any other query."""
+    from scan.keywords import analyze
+
+    terms = analyze(query)
+    if not 1 <= len(terms) <= 2 or not all(t.isalpha() for t in terms) or len(content_words(query)) != len(set(terms)):
+        return None
+    return (
+        f"Ett eller två ord säger för lite om vad du söker för att ett stycke ska räknas som svar: "
+        f"skriv en hel fråga, t.ex. ”Vad betyder {' '.join(query.split())} för kommunen?”"
+    )
+
+
 @dataclass(frozen=True)
 class QueryView:
     """What the features need to know about the query: its vector moved by the reference mean of its
