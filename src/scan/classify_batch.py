@@ -24,7 +24,7 @@ def read_inputs(paths: Sequence[Path], max_bytes: int | None = None) -> tuple[li
     """The documents under `paths` (files and folders), in order, and (file, reason) of those skipped."""
     from scan.ingest import _reason
     from scan.parse import read_document, supported
-    from scan.sources import load_sources
+    from scan.sourcetree import SourceTree
 
     docs: list[Document] = []
     skipped: list[tuple[str, str]] = []
@@ -40,7 +40,7 @@ def read_inputs(paths: Sequence[Path], max_bytes: int | None = None) -> tuple[li
         skipped.extend(left_out)
         if not found:
             continue
-        metadata = load_sources(path)  # a malformed sources.toml stops here, named
+        metadata = SourceTree(path, [d for _, d, _ in found])  # a malformed sources.toml stops here, named
         for file, doc_id, _ in found:
             try:
                 docs.append(read_document(file, doc_id, metadata.document_metadata(doc_id), max_bytes))

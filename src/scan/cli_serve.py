@@ -34,14 +34,24 @@ def serve(host, port, trends_file, max_upload_mb, job_timeout, index_dir):
 
 def _check_port(host: str, port: int) -> None:
     """Refuse a port another program holds before anything starts (uvicorn would say "running", then fail)."""
+    import errno
     import socket
 
+    if not 1 <= port <= 65535:
+        raise ScanError(
+            f"--port must be from 1 to 65535, not {port}", "choose a free port, e.g. scan serve --port 8000"
+        )
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:  # not an address of this machine
+            raise ScanError(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc}",
+                "give --host an address of this machine: 127.0.0.1 (this machine only) or 0.0.0.0 (every network)",
+            ) from None
         raise ScanError(
             f"cannot serve on {host}:{port}: {exc.strerror or exc}",
             f"stop the program that uses port {port}, or choose another: scan serve --port {port + 1}",

@@ -17,7 +17,7 @@ from scan.kinds import annotate
 from scan.metadata import refresh as refresh_metadata
 from scan.parse import read_document, supported
 from scan.sentences import quote_units
-from scan.sources import SourceList, load_sources
+from scan.sourcetree import SourceTree
 from scan.split import SplitSettings, split_document
 from scan.store import Index, IndexWriter
 
@@ -74,7 +74,9 @@ def ingest(
             f"found no files to ingest in {', '.join(str(p) for p in paths)}",
             "give Markdown, text, PDF, Word or HTML files, or folders that hold them",
         )
-    source_lists: dict[Path, SourceList] = {root: load_sources(root) for root in {r for _, _, r in files}}
+    source_lists: dict[Path, SourceTree] = {  # every sources.toml above the files (scan.sourcetree)
+        root: SourceTree(root, [d for _, d, r in files if r == root]) for root in {r for _, _, r in files}
+    }
     settings = {"split": asdict(split), "batch_size": batch_size}
     if hasattr(encoder, "batch_precision"):  # the default model: bfloat16 batches where the CPU has them
         settings["precision"] = encoder.batch_precision()
@@ -165,11 +167,11 @@ def extraction_problems(report: dict) -> str:
     return "; ".join(parts)
 
 
-def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceList], present, report: IngestReport) -> bool:
+def _link_sources(writer: IndexWriter, source_lists: dict[Path, SourceTree], present, report: IngestReport) -> bool:
     """Link each folder's analysis to its reference list; True if any link changed."""
     changed = False
-    for source_list in source_lists.values():
-        doc_id = source_list.analysis
-        if doc_id and doc_id in present and doc_id not in report.removed:
-            changed |= writer.link_sources(doc_id, source_list.sources)
+    for tree in source_lists.values():
+        for doc_id, sources in tree.analyses():
+            if doc_id in present and doc_id not in report.removed:
+                changed |= writer.link_sources(doc_id, sources)
     return changed

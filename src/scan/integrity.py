@@ -148,7 +148,9 @@ def full_check(root: Path, expected_format: int) -> tuple[str, list[Check]]:
     except ScanError as exc:
         return "", [Check("pointer", False, detail(exc))]
     if generation is None:
-        raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
+        from scan.noindex import no_index
+
+        raise no_index(root)
     checks.append(Check("pointer", True, f"CURRENT names {generation.name}"))
     try:
         manifest = read_manifest(root, generation, expected_format)

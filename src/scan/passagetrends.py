@@ -93,8 +93,9 @@ def compute(index: Index, model: TrendModel, taxonomy: Taxonomy) -> PassageTrend
         # each, 30 s for 100,000 passages; README "Facets and the trend filter")
         labels[start : start + len(chunk)] = classes[np.argmax(model.logits(vectors), axis=1)]
     if taxonomy.analysis:
+        analysis = taxonomy.analysis_in(index.manifest.get("documents", {}))
         for i, r in enumerate(rows):
-            if r["doc_id"] == taxonomy.analysis:
+            if r["doc_id"] == analysis:
                 trend = taxonomy.trend_of(tuple(json.loads(r["heading"])))
                 if trend is not None:
                     labels[i] = trend

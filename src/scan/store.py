@@ -170,12 +170,14 @@ class Index:
         for attempt in range(3):
             name = generations.read_pointer(root)
             if name is None:
-                if (root / MANIFEST).exists() or (root / "index.faiss").exists():
+                from scan.noindex import no_index, older_format
+
+                if older_format(root):
                     raise ScanError(
                         f"{root} holds an index of an older format that this scan cannot read",
                         f"rebuild it: scan ingest corpus/ --index {root} --rebuild",
                     )
-                raise ScanError(f"no index at {root}", f"build one first: scan ingest corpus/ --index {root}")
+                raise no_index(root)
             try:
                 return cls._open_generation(root, generations.live_generation(root) or root / name)
             except ScanError:

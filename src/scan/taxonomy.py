@@ -4,6 +4,7 @@ changes: a later SKR edition, or a municipality's own trends."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,20 @@ class Taxonomy:
                 return trend
         valid = ", ".join(f"{t.id} ({t.name})" for t in self.trends)
         raise ScanError(f"no trend {trend_id} in {self.name}", f"valid trend ids: {valid}")
+
+    def analysis_in(self, doc_ids: Iterable[str]) -> str:
+        """The analysis's doc_id in an index of `doc_ids`: `analysis` itself, else the one document
+        ingested from a folder above the analysis's own (`scan ingest bibliotek/` with the analysis
+        in `bibliotek/analys/` gives it the id `analys/<analysis>`); `analysis` when neither is there.
+
+        >>> Taxonomy("t", (), "a.md").analysis_in(["lib/analys/a.md", "b.md"])
+        'lib/analys/a.md'
+        """
+        ids = list(doc_ids)
+        if not self.analysis or self.analysis in ids:
+            return self.analysis
+        below = [d for d in ids if d.endswith("/" + self.analysis)]
+        return below[0] if len(below) == 1 else self.analysis
 
     def trend_of(self, heading: tuple[str, ...]) -> int | None:
         """The trend of the most specific heading in the path that a trend lists."""

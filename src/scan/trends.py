@@ -163,8 +163,9 @@ def training_set(
 
     vectors, labels, texts, groups = [], [], [], []
     if taxonomy.analysis and any(t.headings for t in taxonomy.trends):
+        analysis = taxonomy.analysis_in(index.manifest.get("documents", {}))
         rows = index.db.execute(
-            "SELECT id, text, heading FROM passages WHERE doc_id = ? ORDER BY seq", (taxonomy.analysis,)
+            "SELECT id, text, heading FROM passages WHERE doc_id = ? ORDER BY seq", (analysis,)
         ).fetchall()
         if not rows:
             raise ScanError(
@@ -348,7 +349,7 @@ def model_key(index: Index, taxonomy: Taxonomy, background: list[str]) -> str:
         f"keywords-{KEYWORD_WEIGHTS}-{keyword_setting()}",
         f"document-map-{doccalib_setting()}",
         index.encoder_name,
-        docs.get(taxonomy.analysis, {}).get("sha256", ""),
+        docs.get(taxonomy.analysis_in(docs), {}).get("sha256", ""),
         json.dumps([[t.id, t.name, t.description, list(t.headings)] for t in taxonomy.trends], ensure_ascii=False),
         taxonomy.analysis,
         json.dumps(background, ensure_ascii=False),

@@ -172,7 +172,8 @@ class Jobs:
             try:
                 self._ensure_worker(None)
             except _Failed as exc:
-                logger.error("the classification worker did not start: %s", exc.error[0])
+                if not self._closed:  # stopped by close() (Ctrl-C soon after the start) is no failure
+                    logger.error("the classification worker did not start: %s", exc.error[0])
         while not self._closed:
             job = self._queue.get()
             if job is None:
