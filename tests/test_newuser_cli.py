@@ -84,3 +84,22 @@ def test_stopping_the_server_while_its_worker_starts_logs_no_error(tmp_path, cap
         jobs._thread.join(60)
     assert not jobs._thread.is_alive()
     assert not [r for r in caplog.records if "did not start" in r.getMessage()]
+
+
+def test_a_windows_1252_text_is_skipped_with_a_command_that_converts_it_right(tmp_path):
+    import re
+    import subprocess
+
+    folder = tmp_path / "Möten i Älvdalen"
+    folder.mkdir()
+    text = "Mötet – om översvämningar – kostar ”12 miljoner” €.\n"
+    (folder / "anteckningar.txt").write_bytes(text.encode("cp1252"))
+    result = run("ingest", folder, "--index", tmp_path / "idx", "--model", "hash")
+    line = next(x for x in result.stderr.splitlines() if x.startswith("Skipped"))
+    command = re.search(r"e\.g\. (iconv .*), and remove the original\)", line).group(1)
+    source = re.search(r"-f (\S+)", command).group(1)
+    assert "–" in (folder / "anteckningar.txt").read_bytes().decode(source)  # Latin-1 gives U+0096 here
+    assert str(folder / "anteckningar.utf8.txt") in command  # beside the original, so the next ingest finds it
+    if shutil.which("iconv"):
+        subprocess.run(command, shell=True, check=True, cwd=tmp_path)
+        assert (folder / "anteckningar.utf8.txt").read_text(encoding="utf-8") == text

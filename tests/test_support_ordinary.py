@@ -35,3 +35,14 @@ def test_the_top_three_check_counts_claims_with_a_supporting_quote_among_the_fir
     assert result["with_supporting"] == result["by_round"]["5"]["with_supporting"]
     assert result["with_supporting"] == sum("supports" in m for m in marks.values())
     assert "supports" in marks[restated]  # a word-for-word restatement is marked supports, so the count is not 0
+
+
+def test_round_six_is_ordinary_claims_written_from_the_themes_split_by_topic():
+    pairs = [p for p in load_pairs(default_pairs_file()) if p.round == 6]
+    claims = {p.claim: p.split for p in pairs}
+    assert len(claims) >= 40 and len(pairs) >= 300
+    assert {"dev", "test"} == set(claims.values())
+    assert sum(p.label == "supports" for p in pairs) >= 60 and any(p.label == "counters" for p in pairs)
+    # no claim repeats one of an earlier round word for word
+    earlier = {p.claim for p in load_pairs(default_pairs_file()) if p.round < 6}
+    assert not earlier & set(claims)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,7 +86,9 @@ def ingest(
         todo = []
         same = []  # files unchanged since the last ingest: their sources.toml entry may have changed
         seen: set[str] = set()
-        for file, doc_id, root in files:
+        known = _same_files(files, stored)  # a file stored under another id (named alone, then its folder)
+        for file, name, root in files:
+            doc_id = known.get(name, name)  # `name`, its path from `root`, still finds its sources.toml entry
             seen.add(doc_id)
             try:
                 raw_hash = hashlib.sha256(read_input(file, max_bytes)).hexdigest()
@@ -94,9 +97,9 @@ def ingest(
                 continue
             if doc_id in stored and stored[doc_id][0] == raw_hash:
                 report.unchanged.append(doc_id)
-                same.append((file, doc_id, source_lists[root].document_metadata(doc_id)))
+                same.append((file, doc_id, source_lists[root].document_metadata(name)))
                 continue
-            todo.append((file, doc_id, root))
+            todo.append((file, doc_id, root, name))
         roots = {str(p.resolve()) for p in paths if p.is_dir()}
         files_given = {str(p.resolve()) for p in paths if p.is_file()}
         for doc_id, (_, stored_path) in stored.items():
@@ -116,10 +119,10 @@ def ingest(
         parsed = []
         run = VectorRun(encoder, batch_size, warm=bool(todo))  # encodes in the background while files are read
         try:
-            for file, doc_id, root in todo:
+            for file, doc_id, root, name in todo:
                 bar.set_postfix_str(printable(file.name)[:40])
                 try:
-                    doc = read_document(file, doc_id, source_lists[root].document_metadata(doc_id), max_bytes)
+                    doc = read_document(file, doc_id, source_lists[root].document_metadata(name), max_bytes)
                 except ScanError as exc:
                     report.skipped.append((printable(file), _reason(file, exc)))
                     bar.update(1)
@@ -143,6 +146,27 @@ def ingest(
         _link_sources(writer, source_lists, {**stored, **{d.doc_id: None for d, *_ in parsed}}, report)
         report.generation = writer.commit().name
     return report
+
+
+def _same_files(files: list[tuple[Path, str, Path]], stored: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Path from its root -> stored doc_id, for each file the index holds under another id.
+
+    The same file on disk is one document however it is named: `scan ingest bibliotek/pdfs/plan.pdf`
+    stores it as `plan.pdf`, and a later `scan ingest bibliotek` finds it there instead of adding
+    `pdfs/plan.pdf` beside it (every hit from it was listed twice). An id that another file of
+    this run has as its own, or that two files would share, is left alone.
+    """
+    names = {name for _, name, _ in files}
+    at = {}
+    for doc_id, (_, path) in stored.items():
+        if doc_id not in names:
+            at.setdefault(os.path.realpath(path), []).append(doc_id)
+    found: dict[str, str] = {}
+    for file, name, _ in files:
+        ids = at.get(os.path.realpath(file), [])
+        if name not in stored and len(ids) == 1 and ids[0] not in found.values():
+            found[name] = ids[0]
+    return found
 
 
 def _reason(file: Path, exc: ScanError) -> str:

@@ -70,8 +70,8 @@ class Progress:
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
+            self.written = self.done  # before printing: close() in the other thread must not print it again
             print(self.line(), file=self.stream, flush=True)
-            self.written = self.done
 
     def set_postfix_str(self, text: str) -> None:
         """What is being worked on (shown on a terminal only)."""

@@ -19,7 +19,9 @@ def decode_utf8(path: Path, raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ScanError(
             f"{path}: not UTF-8 text (byte {exc.start} is 0x{raw[exc.start]:02x})",
-            f"convert it first, e.g. iconv -f latin1 -t utf-8 '{path}' > '{path.stem}.utf8{path.suffix}'",
+            # a text saved on Windows is Windows-1252: Latin-1 would turn its ” – € into control codes
+            f"convert it first, e.g. iconv -f windows-1252 -t utf-8 '{path}' > "
+            f"'{path.with_name(path.stem + '.utf8' + path.suffix)}', and remove the original",
         ) from None
     return text
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scan.errors import ScanError
 from scan.parse.common import DocumentBuilder
+from scan.parse.pdftitle import is_section_heading
 
 _HEADING_STYLE = re.compile(r"^(?:heading|rubrik)\s*(\d)$", re.IGNORECASE)
 _TITLE_STYLE = re.compile(r"^(?:title|rubrik)$", re.IGNORECASE)
@@ -78,6 +79,7 @@ def read_docx(path: Path, raw: bytes) -> DocumentBuilder:
         ) from None
     title = (document.core_properties.title or "").strip()
     builder = DocumentBuilder(kind="docx", title=title or path.stem)
+    first_heading: str | None = None  # the first level-1 heading: the title when there is no title property or Title paragraph
     for block in _blocks(document):
         if hasattr(block, "rows"):  # a table: each cell's text as a paragraph
             for row in block.rows:
@@ -95,9 +97,13 @@ def read_docx(path: Path, raw: bytes) -> DocumentBuilder:
             continue
         if m := _HEADING_STYLE.match(style):
             builder.push_heading(int(m.group(1)), text)
+            if m.group(1) == "1" and first_heading is None:
+                first_heading = "" if is_section_heading(text) else text  # 'Inledning' names no document
         elif _TITLE_STYLE.match(style):
             if not title:
                 builder.title, builder.title_source = text, "title style"
         else:
             builder.add_paragraph(text)
+    if not title and not builder.title_source and first_heading:  # as a Markdown file's first # heading
+        builder.title, builder.title_source = first_heading, "first heading"
     return builder
