@@ -211,12 +211,14 @@ def dense_candidates(
     method: str = DEFAULT_METHOD,
     language: str | None = None,
     encoder=None,
+    swedish: np.ndarray | None = None,
 ) -> tuple[list[tuple[int, float]], Callable[[int], float], Callable[[int], float]]:
     """The k best (passage id, score) among `allowed` (None: all), the score of any passage id, and
     its plain cosine (before the remedy). `language`: the query's, where the caller knows it
     (default: `query_language(query)`). `encoder`: the query's encoder, whose reference means
     (scan.reference) the query's language mean is drawn towards (query_mean); None: the library's
-    means alone.
+    means alone. `swedish`: a Swedish vector for an English query (scan.dualquery; off as shipped),
+    which scores the Swedish passages beside the query's own vector.
 
     An approximate vector index (scan.ann, from ann.APPROX_FROM passages) is searched by the plain
     cosine: the remedies need every vector, which only the exact index keeps at hand.
@@ -246,6 +248,8 @@ def dense_candidates(
         keep = bits[space.ids]
     else:
         keep = np.ones(len(s), dtype=bool)
+    if swedish is not None and lang == "en":
+        s = _dual(space, s, swedish, method, neutral)
     if FEEDBACK_BETA > 0 and lang == "en" and (len(space.means) < 2 or method in CENTRED):
         s = _feedback(space, s, query_vector, lang, keep, neutral)
     if method == "balance" and len(space.means) == 2:
@@ -280,6 +284,26 @@ def _feedback(
         vecs, q = space.matrix, query
         centroid = vecs[top].mean(axis=0) - space.means["sv"]
     return vecs @ _normalise(q + FEEDBACK_BETA * _normalise(centroid))
+
+
+def _dual(space: PassageSpace, s: np.ndarray, swedish: np.ndarray, method: str, neutral) -> np.ndarray:
+    """Scores with each Swedish passage scored by the Swedish vector too (scan.dualquery.combine):
+    centred on the Swedish mean where the method centres, else the plain cosine."""
+    from scan.dualquery import combine
+
+    rows = space.languages == "sv"
+    if not rows.any():
+        return s
+    if method in CENTRED and len(space.means) >= 2:
+        q_mean = query_mean(space, "sv", neutral)
+        sv = space.centred[rows] @ _normalise(swedish - q_mean if q_mean is not None else swedish)
+    elif method == "none" or len(space.means) < 2:
+        sv = space.matrix[rows] @ swedish
+    else:
+        return s
+    out = s.copy()
+    out[rows] = combine(s[rows], sv)
+    return out
 
 
 def _ids(allowed: Collection[int] | np.ndarray) -> np.ndarray:

@@ -89,8 +89,13 @@ def search(
         chosen = method or crosslingual.DEFAULT_METHOD
         pool = allowed
         language = crosslingual.query_language(query, encoder, query_vector)
+        swedish = None
+        if language == "en":  # a Swedish vector for an English query (scan.dualquery; off as shipped)
+            from scan import dualquery
+
+            swedish = dualquery.swedish_vector(encoder, query, query_vector)
         dense, score_of, _ = crosslingual.dense_candidates(
-            index, query_vector, query, max(k, POOL), pool, chosen, language, encoder
+            index, query_vector, query, max(k, POOL), pool, chosen, language, encoder, swedish
         )
     if mode in ("keyword", "hybrid"):
         keyword = index.keyword(query, max(k, POOL), allowed)

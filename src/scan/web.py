@@ -45,6 +45,9 @@ def sniff(data: bytes, filename: str) -> str:
         raise ScanError(
             "filen är ett zip-arkiv, inte ett dokument", "ladda upp en PDF-, Word-, Markdown- eller textfil"
         )
+    if name.endswith((".pdf", ".docx")):  # a report named so but holding text: never classify it as text
+        kind = "PDF" if name.endswith(".pdf") else "Word-fil"
+        raise ScanError(f"filen heter {Path(name).suffix} men är ingen {kind}", "ladda ner eller exportera den igen")
     if b"\x00" in data[:4096]:
         raise ScanError(
             "filen är inte en text, PDF, Word eller Markdown", "ladda upp en PDF-, Word-, Markdown- eller textfil"

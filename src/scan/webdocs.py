@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from scan import context, docview
 from scan.errors import ScanError
+from scan.metadata import kind_sv
 
 SIMILAR_K = 10
 
@@ -109,6 +110,7 @@ def install(app: FastAPI, scan, page, env, error_page, base: Path | None = None)
             outline=context.outline(index, doc.doc_id),
             blocks=docview.layout(index, doc.doc_id, mark, physical),
             suffix=Path(doc.path).suffix.lstrip(".").upper() or "fil",
+            kind=kind_sv(doc.metadata.get("kind") or doc.kind),
         )
 
     def original(index, doc):
