@@ -103,3 +103,10 @@ def test_a_windows_1252_text_is_skipped_with_a_command_that_converts_it_right(tm
     if shutil.which("iconv"):
         subprocess.run(command, shell=True, check=True, cwd=tmp_path)
         assert (folder / "anteckningar.utf8.txt").read_text(encoding="utf-8") == text
+
+
+def test_ingest_without_paths_outside_the_project_says_to_name_the_folders(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("ingest", "--index", tmp_path / "idx", "--model", "hash")
+    assert result.exit_code == 1 and "no corpus/ folder here" in result.stderr
+    assert "scan ingest bibliotek/" in result.stderr and not (tmp_path / "idx").exists()

@@ -38,6 +38,11 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     from scan.ingest import ingest as run_ingest
     from scan.split import SplitSettings
 
+    if not paths and not Path("corpus").is_dir():  # the default is the shipped corpus, in scan's own folder
+        raise ScanError(
+            "no files or folders to ingest given, and no corpus/ folder here (the default)",
+            "name what to ingest, e.g. scan ingest bibliotek/ --index bibliotek-index",
+        )
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")

@@ -68,6 +68,23 @@ def _short_verdict(verdict: str) -> str:
     return verdict.split(".")[0]
 
 
+def _labels(names: list[str], width: int) -> list[str]:
+    """Each name in `width` characters, cut at the end; names that would then read the same (publishers
+    that differ only after their first `width` characters) keep their start and show where they differ:
+    "scan (…a national audit office)" and "scan (…a Swedish civil contingencies…"."""
+    import os
+
+    cut = [name if len(name) <= width else name[: width - 1] + "…" for name in names]
+    out = []
+    for name, short in zip(names, cut):
+        if cut.count(short) > 1 and len(name) > width:
+            alike = [n for n, c in zip(names, cut) if c == short]
+            label = name[:6] + "…" + name[len(os.path.commonprefix(alike)) :]
+            short = label if len(label) <= width else label[: width - 1] + "…"
+        out.append(short)
+    return out
+
+
 def render_table(overview: Overview, view: str) -> str:
     """A readable text table: one row per document, year or publisher; shares in whole per cent."""
     sheet = sheets(overview)[view]
@@ -78,9 +95,7 @@ def render_table(overview: Overview, view: str) -> str:
     width = 34
     head = f"{label:{width}s} {'År' if view == 'document' else 'Dok':>4s} " + " ".join(f"{t:>3d}" for t in ids)
     lines = [head + "  ingen  huvudtrend"]
-    for row in sheet.rows:
-        name = str(row[lead])
-        name = name if len(name) <= width else name[: width - 1] + "…"
+    for row, name in zip(sheet.rows, _labels([str(row[lead]) for row in sheet.rows], width)):
         second = row[3] if view == "document" else row[1]
         shares = " ".join(f"{round(100 * v):3d}" for v in row[first : first + len(ids)])
         main = _short_verdict(str(row[-1]))
