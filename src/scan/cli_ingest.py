@@ -46,6 +46,8 @@ def ingest(paths, index_dir, model, rebuild, batch_size, max_chars, max_sentence
     paths = list(paths) or [Path("corpus")]
     if max_chars < 100 or max_sentences < 1:
         raise ScanError("--max-chars must be at least 100 and --max-sentences at least 1", "use larger values")
+    if batch_size < 1:
+        raise ScanError(f"--batch-size {batch_size}: an encoder batch holds at least one passage", "leave it out (32)")
     from scan.generations import refuse_foreign_folder
     from scan.store import Index
 

@@ -236,8 +236,9 @@ def create_app(
     install_document_pages(app, scan, page, env, error_page)  # /dokument, /liknande (scan.webdocs)
 
     @app.get("/")
-    def root():
-        return RedirectResponse("/sok")
+    def root(request: Request):
+        query = request.url.query  # /?q=tillit keeps its question (a bookmark or a browser's search shortcut)
+        return RedirectResponse("/sok" + (f"?{query}" if query else ""))
 
     add_result_routes(app, scan, page, swedish, quote_gate, jobs)  # Sök, Citat and the downloads (webresults)
 

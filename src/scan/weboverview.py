@@ -109,10 +109,10 @@ def add_overview(app: FastAPI, scan, page) -> None:
             if exc.message.startswith("no document"):
                 return page(
                     "fel.html",
-                    404,
+                    404 if doc else 400,
                     title=title,
                     active="/oversikt",
-                    error="dokumentet finns inte i indexet",
+                    error="dokumentet finns inte i indexet" if doc else "inget dokument valt",
                     hint="välj ett dokument i översikten",
                 )
             return failed(exc, title)
