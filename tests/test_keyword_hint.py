@@ -29,6 +29,8 @@ def test_the_cli_prints_the_hint_on_stderr_only_when_a_bare_word_gets_no_answer(
     assert "scan search undersköterskor --mode keyword" in bare.stderr and "Vad betyder" not in bare.stdout
     as_json = run("search", "undersköterskor", "--json", "--index", idx)
     assert "Vad betyder undersköterskor" in as_json.stderr and as_json.stdout == ""
+    grouped = run("search", "undersköterskor", "--group-by", "document", "--index", idx)  # the same lines, grouped
+    assert relevance.NO_HITS in grouped.stderr and "Vad betyder undersköterskor för kommunen?" in grouped.stderr
     question = run("search", "Hur rekryterar kommunen undersköterskor?", "--index", idx)
     assert relevance.NO_HITS in question.stderr and "Vad betyder" not in question.stderr
     monkeypatch.undo()

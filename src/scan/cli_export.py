@@ -84,7 +84,21 @@ def echo_facets(facets: dict, as_json: bool) -> None:
         click.echo(f"  {titles.get(name, name):9s} {shown}")
 
 
-def echo_groups(found, answers, near, as_json: bool, echo_hit, width: int) -> None:
+def echo_no_answers(query: str, mode: str) -> None:
+    """On stderr, for a search whose hits all lie under the relevance floor: that it found no answer and, for a bare
+    word or two (relevance.keyword_hint), why and what to ask instead."""
+    import shlex
+
+    from scan import relevance
+
+    click.echo(relevance.NO_HITS + ".", err=True)
+    hint = relevance.keyword_hint(query) if mode != "keyword" else None
+    if hint:
+        word = query if query.replace("-", "").isalnum() else shlex.quote(query)
+        click.echo(f"{hint}, eller sök bara på orden: scan search {word} --mode keyword", err=True)
+
+
+def echo_groups(found, answers, near, as_json: bool, echo_hit, width: int, query: str, mode: str) -> None:
     """Hits under their document, the document with the best hit first (near-misses after)."""
     from scan import relevance
     from scan.facets import group_by_document
@@ -93,12 +107,12 @@ def echo_groups(found, answers, near, as_json: bool, echo_hit, width: int) -> No
         for group in group_by_document(answers, found.metadata):
             click.echo(json.dumps(group.to_json(), ensure_ascii=False))
         if found.hits and not answers:
-            click.echo(relevance.NO_HITS + ".", err=True)
+            echo_no_answers(query, mode)
         return
     if not found.hits:
         click.echo("No hits.", err=True)
     elif not answers:
-        click.echo(relevance.NO_HITS + ".", err=True)
+        echo_no_answers(query, mode)
     for heading, hits in ((None, answers), (relevance.NEAR_MISSES, near)):
         if heading and hits:
             click.echo(click.style(f"{heading}:", bold=True))

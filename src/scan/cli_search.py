@@ -4,7 +4,6 @@ sentences that support a claim or a trend)."""
 from __future__ import annotations
 
 import json
-import shlex
 import textwrap
 
 import click
@@ -82,7 +81,7 @@ def search(
     if output:
         cli_export.write_hits(output, found, query, by_document=group_by == "document")
     if group_by:
-        cli_export.echo_groups(found, answers, near, as_json, _echo_hit, _width())
+        cli_export.echo_groups(found, answers, near, as_json, _echo_hit, _width(), query, mode)
         if show_facets:
             cli_export.echo_facets(found.facets, as_json)
         return
@@ -90,16 +89,14 @@ def search(
         for hit in answers:
             click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
         if hits and not answers:
-            click.echo(relevance.NO_HITS + ".", err=True)
-            _echo_keyword_hint(query, mode)
+            cli_export.echo_no_answers(query, mode)
         if show_facets:
             cli_export.echo_facets(found.facets, as_json)
         return
     if not hits:
         click.echo("No hits.", err=True)
     elif not answers:
-        click.echo(relevance.NO_HITS + ".", err=True)
-        _echo_keyword_hint(query, mode)
+        cli_export.echo_no_answers(query, mode)
     width = _width()
     for group, hits_in_group in ((None, answers), (relevance.NEAR_MISSES, near)):
         if group and hits_in_group:
@@ -109,15 +106,6 @@ def search(
             _echo_hit(hit, width)
     if show_facets:
         cli_export.echo_facets(found.facets, as_json)
-
-
-def _echo_keyword_hint(query: str, mode: str) -> None:
-    from scan import relevance
-
-    hint = relevance.keyword_hint(query) if mode != "keyword" else None
-    if hint:
-        word = query if query.replace("-", "").isalnum() else shlex.quote(query)
-        click.echo(f"{hint}, eller sök bara på orden: scan search {word} --mode keyword", err=True)
 
 
 # ---- quotes ---------------------------------------------------------------------------------
